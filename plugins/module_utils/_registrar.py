@@ -17,6 +17,25 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from concurrent.futures import ThreadPoolExecutor
+
+#: reads sent to a registrar at the same time
+DEFAULT_CONCURRENCY = 8
+
+
+def run_concurrently(func, items, max_workers=DEFAULT_CONCURRENCY):
+    """``[func(item) for item in items]`` through a bounded thread pool.
+
+    Results keep the order of ``items``; the first exception is raised.
+    Registrars have no bulk reads for most things, so reading a thousand
+    domains one after another would take minutes.
+    """
+    items = list(items)
+    if len(items) <= 1:
+        return [func(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(items))) as pool:
+        return list(pool.map(func, items))
+
 class RegistrarError(Exception):
     """An error reported by the registrar, or a failure to reach it.
 
@@ -104,7 +123,8 @@ class Registrar(object):
 
         Providers without a bulk read run get_domain concurrently.
         """
-        return dict((name, self.get_domain(name)) for name in names)
+        names = list(names)
+        return dict(zip(names, run_concurrently(self.get_domain, names)))
 
     def list_hosts(self, domain):
         """The glue hosts registered under ``domain`` (a Domain), as GlueHost objects."""

@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dnsops.nameservers contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # The registrar connection and its credentials, shared by every registrar module.
+    DOCUMENTATION = r'''
+options:
+  registrar:
+    description:
+      - The registrar whose API manages the domains.
+    type: str
+    choices: [alicloud]
+    default: alicloud
+  access_key_id:
+    description:
+      - AccessKey ID of the Alibaba Cloud account or RAM user.
+      - When omitted, credentials are taken, in this order, from the environment variables
+        E(ALIBABA_CLOUD_ACCESS_KEY_ID), E(ALIBABA_CLOUD_ACCESS_KEY_SECRET) and E(ALIBABA_CLOUD_SECURITY_TOKEN);
+        then from the legacy E(ALICLOUD_ACCESS_KEY), E(ALICLOUD_SECRET_KEY) and E(ALICLOUD_SECURITY_TOKEN);
+        then from a profile of C(~/.aliyun/config.json) (modes C(AK) and C(StsToken)).
+      - The key ID and its secret always come from the same source.
+    type: str
+    aliases: [alicloud_access_key]
+  access_key_secret:
+    description:
+      - AccessKey secret belonging to O(access_key_id). Never logged or returned.
+    type: str
+    aliases: [alicloud_secret_key]
+  security_token:
+    description:
+      - STS security token, when the key pair is temporary.
+    type: str
+    aliases: [alicloud_security_token]
+  profile:
+    description:
+      - Name of the profile in C(~/.aliyun/config.json) to use when neither options nor environment
+        variables give credentials.
+      - Defaults to E(ALIBABA_CLOUD_PROFILE), then the file's current profile.
+    type: str
+  site:
+    description:
+      - Which Alibaba Cloud site the account belongs to. V(china) uses C(domain.aliyuncs.com),
+        V(international) uses C(domain-intl.aliyuncs.com).
+    type: str
+    choices: [china, international]
+    default: china
+  endpoint:
+    description:
+      - Overrides the endpoint chosen by O(site), for example a proxy or the registrar simulator.
+      - A host name, C(host:port), or a URL with C(http://) or C(https://). A bare host uses HTTPS.
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the endpoint's TLS certificate.
+      - Can only be turned off together with an explicit O(endpoint).
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds to wait for one API answer.
+    type: float
+    default: 30
+  max_retries:
+    description:
+      - How many times a call is retried after throttling, a server-side error, C(TaskIsBeingProcessed),
+        a timeout or a dropped connection. Backoff is exponential with jitter.
+    type: int
+    default: 8
+  retry_max_time:
+    description:
+      - Upper bound, in seconds, on the time spent retrying one call.
+    type: float
+    default: 120
+notes:
+  - Secrets given as options or found in the environment are never printed, not even at C(-vvvv).
+  - All modules of this group can get their connection options at once with
+    C(module_defaults) for C(group/dnsops.nameservers.registrar).
+requirements:
+  - requests
+'''
+
+    # Waiting for the registry's asynchronous tasks.
+    WAIT = r'''
+options:
+  wait:
+    description:
+      - Wait until the registry reports the change as done (or failed).
+      - A failed registry task fails the module with the registry's error text.
+      - With V(false), the module returns as soon as the registry has accepted the task; the change
+        may still fail later, and a rerun made before the task has finished sees the old state.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for the registry's tasks when O(wait=true).
+    type: int
+    default: 600
+'''
+
+    ATTRIBUTES = r'''
+attributes:
+  action_group:
+    description: Use C(group/dnsops.nameservers.registrar) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - dnsops.nameservers.registrar
+'''
+

@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dnsops.nameservers contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What every registrar module shares: options, connection, error reporting.
+
+This is the only place where Ansible meets the provider interface.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.dnsops.nameservers.plugins.module_utils._glue import ValidationError
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import (
+    PROVIDERS,
+    RegistrarError,
+    TaskFailed,
+    TaskTimeout,
+    get_registrar,
+)
+
+CONNECTION_OPTIONS = (
+    'access_key_id', 'access_key_secret', 'security_token', 'profile', 'site',
+    'endpoint', 'validate_certs', 'timeout', 'max_retries', 'retry_max_time',
+)
+
+
+def registrar_argument_spec():
+    """Options of the doc fragment dnsops.nameservers.registrar."""
+    return dict(
+        registrar=dict(type='str', default='alicloud', choices=sorted(PROVIDERS)),
+        access_key_id=dict(type='str', no_log=True, aliases=['alicloud_access_key']),
+        access_key_secret=dict(type='str', no_log=True, aliases=['alicloud_secret_key']),
+        security_token=dict(type='str', no_log=True, aliases=['alicloud_security_token']),
+        profile=dict(type='str'),
+        site=dict(type='str', default='china', choices=['china', 'international']),
+        endpoint=dict(type='str'),
+        validate_certs=dict(type='bool', default=True),
+        timeout=dict(type='float', default=30),
+        max_retries=dict(type='int', default=8),
+        retry_max_time=dict(type='float', default=120),
+    )
+
+
+def wait_argument_spec():
+    """Options of the doc fragment dnsops.nameservers.registrar.wait."""
+    return dict(
+        wait=dict(type='bool', default=True),
+        wait_timeout=dict(type='int', default=600),
+    )
+
+
+class RegistrarModule(object):
+    """Wraps an AnsibleModule: connects lazily and turns errors into fail_json."""
+
+    def __init__(self, module):
+        self.module = module
+        self._registrar = None
+
+    @property
+    def registrar(self):
+        if self._registrar is None:
+            options = dict((name, self.module.params.get(name)) for name in CONNECTION_OPTIONS)
+            self._registrar = get_registrar(self.module.params['registrar'], options)
+        return self._registrar
+
+    def calls(self):
+        """API calls made so far, split into reads and writes."""
+        if self._registrar is None:
+            return {'read': 0, 'write': 0}
+        return dict(getattr(self._registrar, 'calls', {'read': 0, 'write': 0}))
+
+    def wait_for(self, task_ids):
+        """Wait for registry tasks when the user asked to; a failed task fails the module."""
+        task_ids = [task_id for task_id in task_ids if task_id]
+        if not self.module.params['wait'] or not task_ids:
+            return
+        self.registrar.wait_tasks(task_ids, self.module.params['wait_timeout'])
+
+    def run(self, work):
+        """Call ``work()`` and exit with its result dict; errors become clear failures."""
+        try:
+            result = work()
+        except ValidationError as exc:
+            # Bad input: nothing was written.
+            self.module.fail_json(msg=str(exc), field=exc.field, registrar_calls=self.calls())
+        except (TaskFailed, TaskTimeout) as exc:
+            self.module.fail_json(msg='The registry task did not succeed: %s' % exc,
+                                  code=exc.code, request_id=exc.request_id, registrar_calls=self.calls())
+        except RegistrarError as exc:
+            self.module.fail_json(msg=str(exc), code=exc.code, request_id=exc.request_id,
+                                  registrar_calls=self.calls())
+        result['registrar_calls'] = self.calls()
+        self.module.exit_json(**result)

@@ -1,0 +1,260 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) dnsops.nameservers contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: glue_host
+short_description: Manage a glue host (custom DNS host) at the registrar
+version_added: 0.1.0
+description:
+  - Creates, changes or deletes one glue host, the registry's record of a name server under your own
+    domain (C(ns1.example.com)) and its IPv4/IPv6 addresses. Alibaba Cloud calls these I(custom DNS hosts).
+  - Reads the domain's hosts once, compares names and addresses in normalised form, and writes only
+    when they differ. The address list is replaced as a whole, so the order and notation of O(ips)
+    never cause a write.
+  - Every input is validated before any call that writes; a bad input fails with a message naming the
+    option, the value and the rule, and nothing reaches the registrar.
+author:
+  - dnsops.nameservers maintainers
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - dnsops.nameservers.registrar
+  - dnsops.nameservers.registrar.wait
+  - dnsops.nameservers.registrar.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads the registry and predicts RV(changed); writes nothing.
+  diff_mode:
+    support: full
+    details: Shows the host's addresses before and after.
+options:
+  name:
+    description:
+      - Full name of the glue host, for example C(ns1.example.com). Case and a trailing dot are ignored;
+        internationalised names are converted to punycode.
+      - At most 80 characters (Alibaba Cloud's limit), labels of at most 63.
+    type: str
+    required: true
+  ips:
+    description:
+      - The host's addresses, IPv4 and IPv6, 1 to 13. Required when O(state=present).
+      - Loopback, unspecified, multicast, link-local and reserved addresses are refused; private and
+        documentation addresses are accepted with a warning.
+    type: list
+    elements: str
+  domain:
+    description:
+      - The registered domain the host lives under, for example C(example.com).
+      - When omitted, the account's domain that is the longest suffix of O(name) is used.
+    type: str
+  state:
+    description:
+      - V(present) creates the host or sets its addresses; V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  force:
+    description:
+      - Delete the host even when domains in the account still use it as a name server.
+      - Without it, such a deletion is refused and the domains are named, because deleting the host
+        would break their delegation.
+    type: bool
+    default: false
+notes:
+  - Glue changes take minutes to reach the registry and up to 48 hours to propagate worldwide.
+  - Renaming a host is a delete plus a create; do it only after no domain names the old host.
+seealso:
+  - module: dnsops.nameservers.glue_host_info
+  - module: dnsops.nameservers.domain_nameservers
+'''
+
+EXAMPLES = r'''
+- name: Register ns1.example.com with an IPv4 and an IPv6 address
+  dnsops.nameservers.glue_host:
+    name: ns1.example.com
+    ips:
+      - 203.0.113.10
+      - 2001:db8::10
+
+- name: Credentials once for every registrar module of the play
+  module_defaults:
+    group/dnsops.nameservers.registrar:
+      site: international
+      access_key_id: "{{ vault_alicloud_key_id }}"
+      access_key_secret: "{{ vault_alicloud_key_secret }}"
+  block:
+    - name: Move ns2 to its new address
+      dnsops.nameservers.glue_host:
+        name: ns2.example.com
+        domain: example.com
+        ips: [198.51.100.20]
+
+- name: Delete an unused glue host without waiting for the registry
+  dnsops.nameservers.glue_host:
+    name: ns9.example.com
+    state: absent
+    wait: false
+'''
+
+RETURN = r'''
+before:
+  description: The host as the registry had it before the module ran; empty when it did not exist.
+  returned: always
+  type: dict
+  sample: {"name": "ns1.example.com", "ips": ["203.0.113.9"]}
+after:
+  description: The host as it is (or, in check mode, would be) after the module ran; empty when deleted.
+  returned: always
+  type: dict
+  sample: {"name": "ns1.example.com", "ips": ["203.0.113.10", "2001:db8::10"]}
+domain:
+  description: The registered domain the host lives under.
+  returned: success
+  type: dict
+  sample: {"name": "example.com", "instance_id": "S20261234567890"}
+task_id:
+  description: The registry task that carries the change; null when nothing was written.
+  returned: always
+  type: str
+  sample: e9b8e8b4-7334-4548-9cec-c30b6891f292
+registrar_calls:
+  description: How many registrar API calls the module made, split into reads and writes.
+  returned: always
+  type: dict
+  sample: {"read": 2, "write": 0}
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dnsops.nameservers.plugins.module_utils._glue import (
+    ValidationError,
+    check_host_in_domain,
+    check_registry_host_limits,
+    find_registered_domain,
+    normalize_domain,
+    normalize_host_name,
+    normalize_ips,
+)
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_module import (
+    RegistrarModule,
+    registrar_argument_spec,
+    wait_argument_spec,
+)
+
+
+def validate_input(module):
+    """Everything that can be checked without the registrar; raises ValidationError."""
+    params = module.params
+    name = normalize_host_name(params['name'], field='name')
+    domain = None
+    if params['domain'] is not None:
+        domain = normalize_domain(params['domain'], field='domain')
+        check_host_in_domain(name, domain, field='name')
+        # .hk and .cn rules that need no registry state; the host count is checked later.
+        check_registry_host_limits(domain, name, [], field='name')
+    ips = None
+    if params['state'] == 'present':
+        ips, warnings = normalize_ips(params['ips'], field='ips')
+        for warning in warnings:
+            module.warn(warning)
+    return name, domain, ips
+
+
+def find_domain(registrar, name, domain_name):
+    """The Domain the host lives under (one read when the user named it)."""
+    if domain_name is not None:
+        domain = registrar.get_domain(domain_name)
+        if domain is None:
+            raise ValidationError('domain', domain_name, 'is not a domain of this registrar account')
+        return domain
+    domains = registrar.list_domains()
+    match = find_registered_domain(name, [d.name for d in domains])
+    if match is None:
+        raise ValidationError('name', name, 'is not under any domain of this registrar account; '
+                                            'set domain to the registered domain it belongs to')
+    return [d for d in domains if d.name == match][0]
+
+
+def domains_using(registrar, host_name):
+    """Names of the account's domains that delegate to ``host_name``."""
+    names = [d.name for d in registrar.list_domains()]
+    found = registrar.get_domains(names)
+    return sorted(name for name, domain in found.items()
+                  if domain is not None and host_name in (domain.nameservers or []))
+
+
+def manage(rmod):
+    module = rmod.module
+    params = module.params
+    name, domain_name, ips = validate_input(module)
+
+    registrar = rmod.registrar
+    domain = find_domain(registrar, name, domain_name)
+    hosts = registrar.list_hosts(domain)
+    current = next((h for h in hosts if h.name == name), None)
+    before = current.as_dict() if current else {}
+
+    action, after = None, before
+    if params['state'] == 'present':
+        after = {'name': name, 'ips': ips}
+        if current is None:
+            check_registry_host_limits(domain.name, name, [h.name for h in hosts], field='name')
+            action = registrar.create_host
+        elif sorted(current.ips) != sorted(ips):
+            action = registrar.modify_host
+    elif current is not None:
+        after = {}
+        if not params['force']:
+            users = domains_using(registrar, name)
+            if users:
+                raise ValidationError('name', name, 'is still a name server of %s; point those domains elsewhere '
+                                                    'first, or set force=true to delete it anyway' % ', '.join(users))
+        action = registrar.delete_host
+        ips = current.ips
+
+    task_id = None
+    if action is not None and not module.check_mode:
+        task_id = action(domain, name, ips)
+        rmod.wait_for([task_id])
+
+    result = dict(
+        changed=action is not None,
+        before=before,
+        after=after,
+        domain={'name': domain.name, 'instance_id': domain.instance_id},
+        task_id=task_id,
+    )
+    if module._diff:
+        result['diff'] = {'before': before, 'after': after,
+                          'before_header': name, 'after_header': name}
+    return result
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type='str', required=True),
+        ips=dict(type='list', elements='str'),
+        domain=dict(type='str'),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        force=dict(type='bool', default=False),
+    )
+    argument_spec.update(registrar_argument_spec())
+    argument_spec.update(wait_argument_spec())
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        required_if=[('state', 'present', ['ips'])],
+        supports_check_mode=True,
+    )
+    rmod = RegistrarModule(module)
+    rmod.run(lambda: manage(rmod))
+
+
+if __name__ == '__main__':
+    main()

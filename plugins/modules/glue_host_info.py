@@ -1,0 +1,134 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) dnsops.nameservers contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: glue_host_info
+short_description: Read the glue hosts and name servers of domains at the registrar
+version_added: 0.1.0
+description:
+  - Returns, for one or several registered domains, the domain's instance id, its current name servers
+    (its delegation) and the glue hosts registered under it with their addresses.
+  - Makes no change. Domains are read concurrently.
+author:
+  - dnsops.nameservers maintainers
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - dnsops.nameservers.registrar
+  - dnsops.nameservers.registrar.attributes
+attributes:
+  check_mode:
+    support: full
+    details: This module never changes anything.
+  diff_mode:
+    support: N/A
+    details: This module never changes anything.
+options:
+  domains:
+    description:
+      - The registered domains to read. When omitted, every domain of the account is read.
+    type: list
+    elements: str
+    aliases: [domain]
+seealso:
+  - module: dnsops.nameservers.glue_host
+'''
+
+EXAMPLES = r'''
+- name: Read the glue hosts of example.com
+  dnsops.nameservers.glue_host_info:
+    domain: example.com
+  register: glue
+
+- name: Show the addresses of ns1
+  ansible.builtin.debug:
+    msg: "{{ (glue.domains[0].hosts | selectattr('name', '==', 'ns1.example.com') | first).ips }}"
+'''
+
+RETURN = r'''
+domains:
+  description: One entry per domain, in the order asked (or the account's order).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The domain, lower case, punycode.
+      type: str
+      sample: example.com
+    instance_id:
+      description: The registrar's instance id of the domain.
+      type: str
+      sample: S20261234567890
+    nameservers:
+      description: The name servers the domain is delegated to.
+      type: list
+      elements: str
+      sample: [ns1.example.com, ns2.example.com]
+    hosts:
+      description: The glue hosts registered under the domain.
+      type: list
+      elements: dict
+      sample: [{"name": "ns1.example.com", "ips": ["203.0.113.10", "2001:db8::10"]}]
+registrar_calls:
+  description: How many registrar API calls the module made.
+  returned: always
+  type: dict
+  sample: {"read": 3, "write": 0}
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dnsops.nameservers.plugins.module_utils._glue import ValidationError, normalize_domain
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import run_concurrently
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_module import (
+    RegistrarModule,
+    registrar_argument_spec,
+)
+
+
+def read(rmod):
+    registrar = rmod.registrar
+    wanted = rmod.module.params['domains']
+    if wanted:
+        names = []
+        for value in wanted:
+            name = normalize_domain(value, field='domains')
+            if name not in names:
+                names.append(name)
+    else:
+        names = [d.name for d in registrar.list_domains()]
+
+    found = registrar.get_domains(names)
+    missing = [name for name in names if found.get(name) is None]
+    if missing:
+        raise ValidationError('domains', ', '.join(missing), 'is not a domain of this registrar account')
+
+    domains = [found[name] for name in names]
+    hosts = run_concurrently(registrar.list_hosts, domains)
+    result = []
+    for domain, domain_hosts in zip(domains, hosts):
+        entry = domain.as_dict()
+        entry['hosts'] = [h.as_dict() for h in sorted(domain_hosts, key=lambda h: h.name)]
+        result.append(entry)
+    return dict(changed=False, domains=result)
+
+
+def main():
+    argument_spec = dict(
+        domains=dict(type='list', elements='str', aliases=['domain']),
+    )
+    argument_spec.update(registrar_argument_spec())
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    rmod = RegistrarModule(module)
+    rmod.run(lambda: read(rmod))
+
+
+if __name__ == '__main__':
+    main()
