@@ -21,6 +21,8 @@ help:
 	@echo "make lab-up | lab-down | lab-status | lab-clean"
 
 $(VENV)/.installed: tests/requirements.txt
+	python3 -c 'import ensurepip, venv' 2>/dev/null || \
+	    { apt-get update -qq && apt-get install -y -qq python3-venv python3-pip; }
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r tests/requirements.txt
@@ -28,10 +30,37 @@ $(VENV)/.installed: tests/requirements.txt
 
 venv: $(VENV)/.installed
 
-# A copy (not a symlink: ansible-test resolves the real path) of the tracked and new files.
+# A fresh copy of the tracked and new (not ignored) files: ansible-test resolves real
+# paths, so the collection must really sit under ansible_collections/dnsops/nameservers.
 collection: venv
-	mkdir -p $(COLL_DIR)
-	rsync -a --delete --exclude-from=<(git -C $(ROOT) ls-files --others --ignored --exclude-standard --directory) \
-	    --exclude .git --exclude build $(ROOT)/ $(COLL_DIR)/
+	rm -rf $(COLL_DIR) && mkdir -p $(COLL_DIR)
+	cd $(ROOT) && git ls-files -z --cached --others --exclude-standard | \
+	    xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' | tar --null -cf - -T - | tar -xf - -C $(COLL_DIR)
+
+# ansible-test --venv downloads a pip bootstrap script from a host these machines cannot
+# reach; this stand-in does the same job with ensurepip and the package index.
+ansible-test-pip: venv
+	@version=$$(sed -n "s/^ *pip='\([0-9.]*\)',/\1/p" $(VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py); \
+	cache=$$HOME/.ansible/test/cache/get_pip_$${version//./_}.py; mkdir -p $$(dirname $$cache); \
+	printf '%s\n' 'import subprocess, sys' \
+	  'args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]' \
+	  'subprocess.check_call([sys.executable, "-m", "ensurepip", "--default-pip"])' \
+	  'subprocess.check_call([sys.executable, "-m", "pip", "install"] + args)' > $$cache
+
+ANSIBLE_TEST := cd $(COLL_DIR) && $(VENV)/bin/ansible-test
+
+sanity: collection ansible-test-pip
+	$(ANSIBLE_TEST) sanity --venv --python 3.11 --color no
+
+units: collection ansible-test-pip
+	$(ANSIBLE_TEST) units --venv --python 3.11 --color no
+
+simulator-tests: venv
+	$(PY) -m pytest -q tests/simulators/tests
+
+integration: collection ansible-test-pip
+	$(ANSIBLE_TEST) integration --venv --python 3.11 --color no
+
+test: sanity units simulator-tests integration
 
 -include tests/lab/lab.mk

@@ -1,0 +1,45 @@
+# Sourced by the registrar targets' runme.sh: starts the registrar simulator on a free
+# loopback port with a fresh state, and stops it when the target's script exits.
+#
+#   start_simulator SEED_JSON [extra simulator flags]
+#
+# exports SIM_ENDPOINT, SIM_LOG, SIM_STATE, SIM_ADMIN and writes SIM_VARS (an Ansible vars file).
+
+COLLECTION_ROOT="${ANSIBLE_COLLECTIONS_PATH%%:*}/ansible_collections/dnsops/nameservers"
+SIMULATOR="${COLLECTION_ROOT}/tests/simulators/alicloud_domain.py"
+
+start_simulator() {
+    local seed="$1"; shift
+    SIM_DIR="$(mktemp -d)"
+    SIM_STATE="${SIM_DIR}/state.json"
+    SIM_LOG="${SIM_DIR}/requests.log.jsonl"
+    SIM_VARS="${SIM_DIR}/vars.yml"
+    python3 "${SIMULATOR}" --listen 127.0.0.1:0 --state "${SIM_STATE}" --seed "${seed}" \
+        --log "${SIM_LOG}" --task-delay 0.2 --ready-file "${SIM_DIR}/ready" "$@" \
+        > "${SIM_DIR}/simulator.out" 2>&1 &
+    SIM_PID=$!
+    trap stop_simulator EXIT
+    for _ in $(seq 100); do
+        [ -s "${SIM_DIR}/ready" ] && break
+        kill -0 "${SIM_PID}" 2>/dev/null || { cat "${SIM_DIR}/simulator.out"; return 1; }
+        sleep 0.1
+    done
+    SIM_ENDPOINT="http://$(cat "${SIM_DIR}/ready")"
+    SIM_ADMIN="${SIM_ENDPOINT}/_admin"
+    export SIM_ENDPOINT SIM_LOG SIM_STATE SIM_ADMIN SIM_VARS
+    cat > "${SIM_VARS}" <<VARS
+sim_endpoint: ${SIM_ENDPOINT}
+sim_admin: ${SIM_ADMIN}
+sim_log: ${SIM_LOG}
+sim_state: ${SIM_STATE}
+VARS
+}
+
+stop_simulator() {
+    if [ -n "${SIM_PID:-}" ]; then
+        kill "${SIM_PID}" 2>/dev/null || true
+        wait "${SIM_PID}" 2>/dev/null || true
+        SIM_PID=
+    fi
+    rm -rf "${SIM_DIR:-/nonexistent}"
+}

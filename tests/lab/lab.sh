@@ -1,0 +1,376 @@
+#!/bin/bash
+# The lab: Debian hosts in their own namespaces on this machine, a local package repository,
+# a registry DNS server and the registrar simulator.   Usage: lab.sh up|down|status|clean
+#
+# Caches (kept by `down`, removed by `clean`): $LAB_CACHE/base/SUITE (debootstrap images),
+# $LAB_CACHE/repo/SUITE (the local apt repository), $LAB_CACHE/gnupg (its signing key).
+# Everything of a running lab lives under $LAB_RUN; `down` removes it all.
+set -euo pipefail
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$LAB_DIR/../.." && pwd)
+CACHE=${LAB_CACHE:-/var/lib/dnsops-lab}
+RUN=${LAB_RUN:-/run/dnsops-lab}
+MIRROR=${LAB_MIRROR:-http://deb.debian.org/debian}
+LAB_PY=${LAB_PY:-python3}
+BRIDGE=dnslab0
+NET4=198.51.100
+NET6=2001:db8:100:
+CONTROLLER4=$NET4.1
+CONTROLLER6=${NET6}:1
+REPO_PORT=${LAB_REPO_PORT:-8089}
+SIM_PORT=${LAB_SIM_PORT:-18080}
+PROPAGATION_DELAY=${LAB_PROPAGATION_DELAY:-3}
+TLDS=${LAB_TLDS:-com net cn org}
+# What a fresh server image holds (plus procps, which every Debian image has).
+BASE_PACKAGES=openssh-server,python3,iproute2,ca-certificates,procps,init-system-helpers
+SIMULATOR=$ROOT/tests/simulators/alicloud_domain.py
+SSH_KEY=$RUN/ssh/id_ed25519
+KNOWN_HOSTS=$RUN/ssh/known_hosts
+
+log() { printf '%s lab: %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# "name suite address" for every host of the hosts file.
+hosts() { sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$LAB_DIR/hosts" | awk '{print $1, $2, $3}'; }
+suites() { hosts | awk '{print $2}' | sort -u; }
+
+ssh_to() {  # ssh_to ADDRESS COMMAND...: as Ansible does, with the lab's key and known_hosts
+    local addr=$1; shift
+    ssh -i "$SSH_KEY" -o UserKnownHostsFile="$KNOWN_HOSTS" -o StrictHostKeyChecking=yes \
+        -o BatchMode=yes -o ConnectTimeout=3 -o LogLevel=ERROR "root@$addr" "$@"
+}
+
+# --- processes: every one is recorded as "pid starttime" and stopped by that pid only ----------
+
+starttime() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null; }
+record_pid() { echo "$1 $(starttime "$1")" > "$2"; }
+# True when the pid recorded in FILE is still the process we started (not a reused pid).
+recorded_alive() {
+    local pid st
+    [ -s "$1" ] || return 1
+    read -r pid st < "$1"
+    [ -n "$pid" ] && [ "$(starttime "$pid")" = "$st" ]
+}
+stop_recorded() {  # stop_recorded FILE: TERM, then KILL after 5 s
+    local pid st i
+    if recorded_alive "$1"; then
+        read -r pid st < "$1"
+        kill -TERM "$pid" 2>/dev/null || true
+        for i in $(seq 50); do recorded_alive "$1" || break; sleep 0.1; done
+        if recorded_alive "$1"; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; fi
+    fi
+    rm -f "$1"
+}
+# start_daemon NAME LOGFILE COMMAND...: run in the background, record its pid as $RUN/pids/NAME.
+start_daemon() {
+    local name=$1 logf=$2; shift 2
+    mkdir -p "$RUN/pids"
+    setsid "$@" </dev/null >>"$logf" 2>&1 &
+    record_pid $! "$RUN/pids/$name"
+}
+
+# --- base images -----------------------------------------------------------------------------
+
+build_base() {
+    local suite=$1 dir=$CACHE/base/$1
+    [ -e "$dir.done" ] && return 0
+    log "debootstrap $suite (once; cached in $dir)"
+    rm -rf "$dir" "$dir.tmp"; mkdir -p "$CACHE/base" "$CACHE/log"
+    debootstrap --variant=minbase --include="$BASE_PACKAGES" "$suite" "$dir.tmp" "$MIRROR" \
+        > "$CACHE/log/debootstrap-$suite.log" 2>&1 || die "debootstrap $suite failed, see $CACHE/log/debootstrap-$suite.log"
+    # Every host gets its own host keys; the base must not carry shared ones.
+    rm -f "$dir.tmp"/etc/ssh/ssh_host_*
+    rm -rf "$dir.tmp"/var/lib/apt/lists/* "$dir.tmp"/var/cache/apt/archives/*.deb
+    mv "$dir.tmp" "$dir"
+    touch "$dir.done"
+}
+
+# --- the local package repository ----------------------------------------------------------
+
+repo_key() {
+    local gh=$CACHE/gnupg
+    if [ ! -s "$CACHE/repo/lab-archive-keyring.gpg" ]; then
+        rm -rf "$gh"; mkdir -p -m 700 "$gh" "$CACHE/repo"
+        gpg --homedir "$gh" --batch --quiet --passphrase '' \
+            --quick-gen-key 'dnsops lab repository <lab@example.invalid>' ed25519 sign never
+        gpg --homedir "$gh" --batch --export > "$CACHE/repo/lab-archive-keyring.gpg"
+    fi
+}
+
+# The packages list, resolved and downloaded inside a throwaway overlay on the suite's base,
+# so the dependencies are exactly those a host made from that base lacks.
+build_repo() {
+    local suite=$1 out=$CACHE/repo/$1 want tmp
+    want=$(sed -e 's/#.*//' "$LAB_DIR/packages" | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')
+    if [ -e "$out/.packages" ] && [ "$(cat "$out/.packages")" = "$want" ]; then return 0; fi
+    log "local repository for $suite: fetching $want"
+    tmp=$CACHE/tmp/fetch-$suite
+    umount "$tmp/root" 2>/dev/null || true
+    rm -rf "$tmp"; mkdir -p "$tmp"/{upper,work,root}
+    mount -t overlay overlay -o "lowerdir=$CACHE/base/$suite,upperdir=$tmp/upper,workdir=$tmp/work" "$tmp/root"
+    cp /etc/resolv.conf "$tmp/root/etc/resolv.conf"
+    echo "deb $MIRROR $suite main" > "$tmp/root/etc/apt/sources.list"
+    local rc=0
+    { chroot "$tmp/root" apt-get -q update &&
+      DEBIAN_FRONTEND=noninteractive chroot "$tmp/root" apt-get -q -y --download-only install $want
+    } > "$CACHE/log/repo-$suite.log" 2>&1 || rc=$?
+    rm -rf "$out.tmp"; mkdir -p "$out.tmp"
+    [ $rc = 0 ] && cp "$tmp/root"/var/cache/apt/archives/*.deb "$out.tmp/"
+    umount "$tmp/root"; rm -rf "$tmp"
+    [ $rc = 0 ] || die "fetching packages for $suite failed, see $CACHE/log/repo-$suite.log"
+    # A flat repository ("deb URL ./"), indexed and signed with the lab's key.
+    ( cd "$out.tmp"
+      apt-ftparchive packages . > Packages 2>/dev/null
+      gzip -9kf Packages
+      apt-ftparchive -o APT::FTPArchive::Release::Origin=dnsops-lab \
+          -o APT::FTPArchive::Release::Label=dnsops-lab -o APT::FTPArchive::Release::Suite="$suite" \
+          -o APT::FTPArchive::Release::Codename="$suite" release . > ../Release.$suite
+      mv "../Release.$suite" Release
+      gpg --homedir "$CACHE/gnupg" --batch --yes --quiet --clearsign -o InRelease Release
+      gpg --homedir "$CACHE/gnupg" --batch --yes --quiet -abs -o Release.gpg Release )
+    echo "$want" > "$out.tmp/.packages"
+    rm -rf "$out"; mv "$out.tmp" "$out"
+    log "local repository for $suite: $(ls "$out"/*.deb | wc -l) packages"
+}
+
+repo_serve() {
+    recorded_alive "$RUN/pids/repo-http" && return 0
+    start_daemon repo-http "$RUN/repo-http.log" \
+        python3 -m http.server --bind "$CONTROLLER4" --directory "$CACHE/repo" "$REPO_PORT"
+    wait_for 10 "repository on $CONTROLLER4:$REPO_PORT" \
+        curl -sf -o /dev/null "http://$CONTROLLER4:$REPO_PORT/lab-archive-keyring.gpg"
+}
+
+wait_for() {  # wait_for SECONDS WHAT COMMAND...
+    local secs=$1 what=$2 i; shift 2
+    for i in $(seq $((secs * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+    die "$what did not come up within $secs s"
+}
+
+# --- network -----------------------------------------------------------------------------------
+
+bridge_up() {
+    if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+        ip link add "$BRIDGE" type bridge
+    fi
+    # No forwarding from the bridge: lab traffic stays on this machine.
+    sysctl -qw "net.ipv4.conf.$BRIDGE.forwarding=0" "net.ipv6.conf.$BRIDGE.forwarding=0"
+    ip addr replace "$CONTROLLER4/24" dev "$BRIDGE"
+    ip -6 addr replace "$CONTROLLER6/64" dev "$BRIDGE" nodad
+    ip link set "$BRIDGE" up
+}
+
+# --- hosts -------------------------------------------------------------------------------------
+
+host_alive() {  # the host's first process lives, its root is mounted, its sshd answers
+    local name=$1 addr=$2 hd=$RUN/hosts/$1
+    recorded_alive "$hd/pid" && mountpoint -q "$hd/root" && ssh_to "$NET4.$addr" true 2>/dev/null
+}
+
+host_down() {
+    local name=$1 hd=$RUN/hosts/$1
+    # The kernel ends every process of a pid namespace when its first process dies.
+    stop_recorded "$hd/pid"
+    if mountpoint -q "$hd/root" 2>/dev/null; then
+        umount "$hd/root" 2>/dev/null || umount -l "$hd/root"
+    fi
+    ip link del "dl-$name" 2>/dev/null || true
+    ip netns del "dnslab-$name" 2>/dev/null || true
+    rm -rf "$hd"
+}
+
+host_up() {
+    local name=$1 suite=$2 addr=$3 hd=$RUN/hosts/$1 r a4 a6
+    r=$hd/root; a4=$NET4.$addr; a6=$NET6:$addr
+    [ -e "$CACHE/base/$suite.done" ] || die "no base image for $suite"
+    host_down "$name"
+    mkdir -p "$hd"/{upper,work,root}
+    mount -t overlay overlay -o "lowerdir=$CACHE/base/$suite,upperdir=$hd/upper,workdir=$hd/work" "$r"
+
+    # The host's own identity and configuration (in its upper layer; the base stays clean).
+    echo "$name" > "$r/etc/hostname"
+    { echo "127.0.0.1 localhost"; echo "::1 localhost ip6-localhost ip6-loopback"
+      echo "$a4 $name"; echo "$a6 $name"; } > "$r/etc/hosts"
+    # No resolver in the lab: fail fast rather than time out.
+    printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' > "$r/etc/resolv.conf"
+    mkdir -p "$r/etc/apt/keyrings"
+    cp "$CACHE/repo/lab-archive-keyring.gpg" "$r/etc/apt/keyrings/dnsops-lab.gpg"
+    rm -f "$r"/etc/apt/sources.list.d/*
+    echo "deb [signed-by=/etc/apt/keyrings/dnsops-lab.gpg] http://$CONTROLLER4:$REPO_PORT/$suite ./" \
+        > "$r/etc/apt/sources.list"
+    ssh-keygen -q -A -f "$r"
+    install -d -m 700 "$r/root/.ssh"
+    install -m 600 "$SSH_KEY.pub" "$r/root/.ssh/authorized_keys"
+
+    # Its own network namespace: eth0 on the lab bridge, loopback, default routes.
+    ip netns add "dnslab-$name"
+    ip link add "dl-$name" type veth peer name "dp-$name"
+    ip link set "dp-$name" netns "dnslab-$name"
+    ip link set "dl-$name" master "$BRIDGE" up
+    nsx() { ip netns exec "dnslab-$name" "$@"; }
+    nsx ip link set "dp-$name" name eth0
+    nsx sysctl -qw net.ipv6.conf.eth0.accept_dad=0 net.ipv6.conf.eth0.accept_ra=0
+    nsx ip addr add "$a4/24" dev eth0
+    nsx ip -6 addr add "$a6/64" dev eth0 nodad
+    nsx ip link set lo up
+    nsx ip link set eth0 up
+    nsx ip route add default via "$CONTROLLER4"
+    nsx ip -6 route add default via "$CONTROLLER6"
+
+    # Own mount, pid, uts and ipc namespaces; host-init.sh becomes sshd, the namespace's pid 1.
+    ip netns exec "dnslab-$name" unshare --mount --pid --uts --ipc --fork --propagation private \
+        /bin/sh "$LAB_DIR/host-init.sh" "$r" "$name" </dev/null >"$hd/console.log" 2>&1 &
+    local outer=$! pid1="" i
+    for i in $(seq 50); do
+        pid1=$(cat "/proc/$outer/task/$outer/children" 2>/dev/null | awk '{print $1}')
+        [ -n "$pid1" ] && break; sleep 0.1
+    done
+    [ -n "$pid1" ] || die "host $name: its first process did not start (see $hd/console.log)"
+    record_pid "$pid1" "$hd/pid"
+    echo "$suite $addr" > "$hd/info"
+}
+
+known_hosts() {  # the hosts' own keys, under their names and addresses
+    local name suite addr k
+    : > "$KNOWN_HOSTS.tmp"
+    while read -r name suite addr; do
+        for k in "$RUN/hosts/$name/root"/etc/ssh/ssh_host_*_key.pub; do
+            echo "$name,$NET4.$addr,$NET6:$addr $(cut -d' ' -f1,2 "$k")" >> "$KNOWN_HOSTS.tmp"
+        done
+    done < <(hosts)
+    mv "$KNOWN_HOSTS.tmp" "$KNOWN_HOSTS"
+}
+
+# --- registry, simulator, publisher ------------------------------------------------------------
+
+registry_addr() { hosts | awk '$1 == "registry" {print $3}'; }
+
+registry_up() {
+    local a r
+    a=$(registry_addr); [ -n "$a" ] || die "the hosts file has no 'registry' host"
+    r=$RUN/hosts/registry/root
+    if [ ! -x "$r/usr/sbin/nsd" ]; then
+        log "registry: installing NSD from the local repository"
+        ssh_to "$NET4.$a" 'apt-get -q update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -q -y install nsd >/dev/null' \
+            || die "registry: apt-get install nsd failed"
+    fi
+    # Zones the publisher writes; NSD reads them on `nsd-control reload`.
+    mkdir -p "$r/var/lib/nsd/lab"
+    local tld
+    { echo "# Written by the lab (tests/lab/lab.sh): the registry of the lab's top-level domains."
+      echo "server:"
+      echo "  ip-address: $NET4.$a"
+      echo "  ip-address: $NET6:$a"
+      echo "  zonesdir: /var/lib/nsd/lab"
+      echo "remote-control:"
+      echo "  control-enable: yes"
+      echo "  control-interface: /run/nsd/nsd.ctl"
+      for tld in $TLDS; do printf 'zone:\n  name: %s\n  zonefile: %s.zone\n' "$tld" "$tld"; done
+    } > "$r/etc/nsd/nsd.conf"
+    # The first zones, so NSD starts with something to serve; the publisher takes over.
+    "$LAB_PY" "$LAB_DIR/registry_publisher.py" --once --state "$RUN/sim/state.json" \
+        --seed "$LAB_DIR/seed.json" --zones-dir "$r/var/lib/nsd/lab" --tlds "$TLDS" \
+        --registry "$NET4.$a,$NET6:$a" --serial-file "$RUN/sim/serial"
+    ssh_to "$NET4.$a" 'mkdir -p /run/nsd && chown nsd: /run/nsd 2>/dev/null; nsd-checkconf /etc/nsd/nsd.conf && (nsd-control status >/dev/null 2>&1 || service nsd start >/dev/null 2>&1 || nsd)' \
+        || die "registry: NSD did not start"
+}
+
+simulator_up() {
+    mkdir -p "$RUN/sim"
+    recorded_alive "$RUN/pids/simulator" && return 0
+    if [ ! -e "$SIMULATOR" ]; then
+        log "WARNING: $SIMULATOR is missing; no simulator (the registry serves the seed's domains)"
+        return 0
+    fi
+    rm -f "$RUN/sim/ready"
+    start_daemon simulator "$RUN/sim/simulator.log" "$LAB_PY" "$SIMULATOR" \
+        --listen "127.0.0.1:$SIM_PORT" --state "$RUN/sim/state.json" --seed "$LAB_DIR/seed.json" \
+        --log "$RUN/sim/requests.jsonl" --ready-file "$RUN/sim/ready"
+    wait_for 15 "simulator on 127.0.0.1:$SIM_PORT" test -e "$RUN/sim/ready"
+}
+
+publisher_up() {
+    recorded_alive "$RUN/pids/publisher" && return 0
+    local a; a=$(registry_addr)
+    start_daemon publisher "$RUN/sim/publisher.log" "$LAB_PY" "$LAB_DIR/registry_publisher.py" \
+        --state "$RUN/sim/state.json" --seed "$LAB_DIR/seed.json" \
+        --zones-dir "$RUN/hosts/registry/root/var/lib/nsd/lab" --tlds "$TLDS" \
+        --registry "$NET4.$a,$NET6:$a" --serial-file "$RUN/sim/serial" \
+        --delay "$PROPAGATION_DELAY" --reload-pid-file "$RUN/hosts/registry/pid"
+}
+
+# --- commands ----------------------------------------------------------------------------------
+
+cmd_up() {
+    [ "$(id -u)" = 0 ] || die "run as root"
+    mkdir -p "$CACHE" "$RUN/hosts" "$RUN/ssh" "$RUN/pids"
+    # Bases in parallel (network-bound), then the repository of each suite.
+    local s pids=()
+    for s in $(suites); do build_base "$s" & pids+=($!); done
+    for s in "${pids[@]}"; do wait "$s" || die "building a base image failed"; done
+    repo_key
+    for s in $(suites); do build_repo "$s"; done
+
+    [ -s "$SSH_KEY" ] || ssh-keygen -q -t ed25519 -N '' -C dnsops-lab -f "$SSH_KEY"
+    bridge_up
+    repo_serve
+    local name suite addr started=()
+    while read -r name suite addr; do
+        if host_alive "$name" "$addr"; then continue; fi
+        log "host $name ($suite, $NET4.$addr, $NET6:$addr)"
+        host_up "$name" "$suite" "$addr"
+        started+=("$name $addr")
+    done < <(hosts)
+    known_hosts
+    local h
+    for h in "${started[@]}"; do
+        set -- $h
+        wait_for 15 "sshd on $1" ssh_to "$NET4.$2" true
+    done
+    simulator_up
+    registry_up
+    publisher_up
+    "$LAB_PY" "$LAB_DIR/inventory.py" > "$LAB_DIR/inventory.yml.tmp"
+    mv "$LAB_DIR/inventory.yml.tmp" "$LAB_DIR/inventory.yml"
+    log "up: $(hosts | awk '{printf "%s ", $1}')(inventory: tests/lab/inventory.yml)"
+}
+
+cmd_down() {
+    local hd f
+    for hd in "$RUN"/hosts/*/; do
+        [ -d "$hd" ] && host_down "$(basename "$hd")"
+    done
+    for f in "$RUN"/pids/*; do [ -e "$f" ] && stop_recorded "$f"; done
+    # Leftovers of a crashed run that left no record: only the lab's own names.
+    for f in $(ip netns list 2>/dev/null | awk '$1 ~ /^dnslab-/ {print $1}'); do ip netns del "$f"; done
+    for f in $(ip -o link show 2>/dev/null | awk -F': ' '{sub(/@.*/, "", $2); print $2}' | grep '^dl-' || true); do
+        ip link del "$f" 2>/dev/null || true
+    done
+    ip link del "$BRIDGE" 2>/dev/null || true
+    grep -o " $RUN/[^ ]*" /proc/mounts | sort -r | while read -r f; do umount -l "$f" || true; done
+    if grep -q " $CACHE/tmp/" /proc/mounts; then
+        grep -o " $CACHE/tmp/[^ ]*" /proc/mounts | while read -r f; do umount -l "$f" || true; done
+    fi
+    rm -rf "$RUN" "$CACHE/tmp"
+    log "down"
+}
+
+cmd_status() {
+    "$LAB_PY" "$LAB_DIR/status.py"
+}
+
+cmd_clean() {
+    cmd_down
+    rm -rf "$CACHE"
+    log "clean: $CACHE removed"
+}
+
+case "${1:-}" in
+    up) cmd_up ;;
+    bases) for s in $(suites); do build_base "$s" & done; wait ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    clean) cmd_clean ;;
+    *) echo "usage: $0 up|down|status|clean" >&2; exit 2 ;;
+esac
