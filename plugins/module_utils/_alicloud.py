@@ -394,6 +394,11 @@ def resolve_endpoint(options):
 # Client
 # ---------------------------------------------------------------------------
 
+def _timestamp():
+    """The current UTC time as the API wants it (a function so tests can move time)."""
+    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+
+
 def is_retryable(code, status):
     """Whether an error answer is worth another attempt."""
     if code and (code.startswith('Throttling') or code in RETRYABLE_CODES):
@@ -490,7 +495,7 @@ class AlicloudClient(object):
             'SignatureMethod': 'HMAC-SHA1',
             'SignatureVersion': '1.0',
             'SignatureNonce': uuid.uuid4().hex,
-            'Timestamp': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
+            'Timestamp': _timestamp(),
         })
         if self._credentials.security_token:
             signed['SecurityToken'] = self._credentials.security_token
