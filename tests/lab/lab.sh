@@ -6,6 +6,7 @@
 # $LAB_CACHE/repo/SUITE (the local apt repository), $LAB_CACHE/gnupg (its signing key).
 # Everything of a running lab lives under $LAB_RUN; `down` removes it all.
 set -euo pipefail
+export PYTHONDONTWRITEBYTECODE=1
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$LAB_DIR/../.." && pwd)
@@ -199,7 +200,9 @@ host_up() {
     rm -f "$r"/etc/apt/sources.list.d/*
     echo "deb [signed-by=/etc/apt/keyrings/dnsops-lab.gpg] http://$CONTROLLER4:$REPO_PORT/$suite ./" \
         > "$r/etc/apt/sources.list"
-    ssh-keygen -q -A -f "$r"
+    # Its own host keys (ed25519 and ecdsa: RSA would cost a second or two per host).
+    local t
+    for t in ed25519 ecdsa; do ssh-keygen -q -t $t -N '' -C "root@$name" -f "$r/etc/ssh/ssh_host_${t}_key"; done
     install -d -m 700 "$r/root/.ssh"
     install -m 600 "$SSH_KEY.pub" "$r/root/.ssh/authorized_keys"
 

@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Publish the registrar simulator's delegations as the lab registry's top-level zones.
+
+Watches the simulator's STATE.json; every change is published after --delay seconds (the
+registry's propagation delay): one zone file per served TLD (SOA with a rising serial, the
+registry's own NS, and for every domain under the TLD its NS records plus the A/AAAA glue of
+those of its name servers that are registered hosts inside the TLD), then NSD inside the
+registry host is told to reload (`nsd-control reload`, run in the host's namespaces by nsenter).
+Nothing else is restarted. Stdlib only: it runs with whatever Python the controller has.
+
+Glue rule: a host gets glue in a TLD zone when some domain of that zone names it as a name
+server and the host's name is inside that TLD (what a registry can publish without becoming
+authoritative for someone else's zone). Hosts nobody delegates to get none.
+"""
+
+import argparse
+import hashlib
+import ipaddress
+import json
+import os
+import subprocess
+import sys
+import time
+
+SOA_TIMERS = "3600 600 604800 60"  # refresh retry expire minimum (negative TTL 60 s)
+TTL = 60  # short: the tests and the demo change delegations and look again at once
+
+
+def log(msg):
+    print(time.strftime("%H:%M:%S"), msg, flush=True)
+
+
+def read_domains(state_path, seed_path):
+    """{domain: {"nameservers": [...], "hosts": {host: [ip, ...]}}} from the state, else the seed."""
+    try:
+        with open(state_path, encoding="utf-8") as f:
+            return json.load(f).get("domains", {})
+    except FileNotFoundError:
+        with open(seed_path, encoding="utf-8") as f:
+            seed = json.load(f)
+        return {d["name"]: {"nameservers": d.get("nameservers", []), "hosts": {}} for d in seed["domains"]}
+
+
+def norm(name):
+    return name.strip().rstrip(".").lower()
+
+
+def zone_of(name, tlds):
+    """The served TLD a name lies under (the longest match), or None."""
+    best = None
+    for tld in tlds:
+        if name == tld or name.endswith("." + tld):
+            if best is None or len(tld) > len(best):
+                best = tld
+    return best
+
+
+def zone_bodies(domains, tlds, registry_addrs):
+    """{tld: zone text without the SOA} for every served TLD."""
+    addresses = {}  # every registered host: its addresses
+    for dom in domains.values():
+        for host, ips in (dom.get("hosts") or {}).items():
+            addresses.setdefault(norm(host), set()).update(ips)
+    bodies = {}
+    for tld in tlds:
+        lines = [f"{tld}. {TTL} IN NS a.nic.{tld}."]
+        for ip in registry_addrs:
+            rtype = "AAAA" if ipaddress.ip_address(ip).version == 6 else "A"
+            lines.append(f"a.nic.{tld}. {TTL} IN {rtype} {ip}")
+        glue = set()
+        for name in sorted(domains):
+            dname = norm(name)
+            if zone_of(dname, tlds) != tld or dname == tld:
+                continue
+            for ns in sorted({norm(n) for n in domains[name].get("nameservers") or []}):
+                lines.append(f"{dname}. {TTL} IN NS {ns}.")
+                if ns in addresses and zone_of(ns, tlds) == tld:
+                    glue.add(ns)
+        for host in sorted(glue):
+            for ip in sorted(addresses[host], key=lambda a: ipaddress.ip_address(a).packed):
+                rtype = "AAAA" if ipaddress.ip_address(ip).version == 6 else "A"
+                lines.append(f"{host}. {TTL} IN {rtype} {ipaddress.ip_address(ip)}")
+        bodies[tld] = "\n".join(lines) + "\n"
+    return bodies
+
+
+class Publisher:
+    def __init__(self, args):
+        self.args = args
+        self.tlds = [norm(t) for t in args.tlds.split()]
+        self.registry = [a for a in args.registry.split(",") if a]
+
+    def next_serial(self):
+        try:
+            with open(self.args.serial_file, encoding="utf-8") as f:
+                last = int(f.read().strip())
+        except (FileNotFoundError, ValueError):
+            last = 0
+        serial = max(last + 1, int(time.time()))  # rising, and readable as a date
+        tmp = self.args.serial_file + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(f"{serial}\n")
+        os.replace(tmp, self.args.serial_file)
+        return serial
+
+    def publish(self, domains):
+        """Write the zones whose content changed; True when any did."""
+        bodies = zone_bodies(domains, self.tlds, self.registry)
+        changed = []
+        for tld, body in bodies.items():
+            path = os.path.join(self.args.zones_dir, f"{tld}.zone")
+            try:
+                with open(path, encoding="utf-8") as f:
+                    old = f.read().split("\n", 2)[2]  # after the comment and the SOA
+            except (FileNotFoundError, IndexError):
+                old = None
+            if old != body:
+                changed.append((tld, path, body))
+        if not changed:
+            return False
+        serial = self.next_serial()
+        for tld, path, body in changed:
+            soa = f"{tld}. {TTL} IN SOA a.nic.{tld}. hostmaster.nic.{tld}. {serial} {SOA_TIMERS}"
+            tmp = path + ".tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(f"; written by tests/lab/registry_publisher.py\n{soa}\n{body}")
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        log(f"serial {serial}: wrote {' '.join(t for t, _, _ in changed)} ({len(domains)} domains)")
+        return True
+
+    def reload(self):
+        """nsd-control reload inside the registry host: its namespaces, its root, its NSD."""
+        with open(self.args.reload_pid_file, encoding="utf-8") as f:
+            pid = f.read().split()[0]
+        cmd = ["nsenter", "-t", pid, "-m", "-u", "-i", "-n", "-p", "-r", "-w", "nsd-control", "reload"]
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
+        log(f"reload: rc={res.returncode} {res.stdout.strip()} {res.stderr.strip()}".rstrip())
+
+    def watch(self):
+        """Poll the state; each distinct state is published `delay` seconds after it was seen."""
+        pending = []  # (due, domains)
+        last_digest = None
+        while True:
+            try:
+                with open(self.args.state, "rb") as f:
+                    raw = f.read()
+                digest = hashlib.sha256(raw).hexdigest()
+                if digest != last_digest:
+                    last_digest = digest
+                    pending.append((time.monotonic() + self.args.delay, json.loads(raw).get("domains", {})))
+            except (FileNotFoundError, ValueError):
+                pass  # not there yet, or caught mid-write by a non-atomic writer: next poll
+            now = time.monotonic()
+            while pending and pending[0][0] <= now:
+                _, domains = pending.pop(0)
+                try:
+                    if self.publish(domains) and self.args.reload_pid_file:
+                        self.reload()
+                except Exception as exc:  # keep serving; the next change retries
+                    log(f"publish failed: {exc!r}")
+            time.sleep(0.2)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--state", required=True, help="the simulator's STATE.json")
+    p.add_argument("--seed", required=True, help="SEED.json, used while there is no state yet")
+    p.add_argument("--zones-dir", required=True, help="where the registry's NSD reads its zones")
+    p.add_argument("--tlds", default="com net cn org", help="served TLDs, space separated")
+    p.add_argument("--registry", required=True, help="the registry's addresses, comma separated")
+    p.add_argument("--serial-file", required=True)
+    p.add_argument("--delay", type=float, default=3.0, help="propagation delay in seconds")
+    p.add_argument("--reload-pid-file", help="the registry host's pid file (lab.sh); no reload without")
+    p.add_argument("--once", action="store_true", help="write the zones for the current state and exit")
+    args = p.parse_args()
+    pub = Publisher(args)
+    if args.once:
+        pub.publish(read_domains(args.state, args.seed))
+        return 0
+    log(f"watching {args.state}, delay {args.delay} s")
+    pub.watch()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
