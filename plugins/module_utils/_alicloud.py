@@ -403,7 +403,7 @@ def is_retryable(code, status):
     """Whether an error answer is worth another attempt."""
     if code and (code.startswith('Throttling') or code in RETRYABLE_CODES):
         return True
-    return status is not None and 500 <= status <= 599
+    return status is not None and (status == 429 or 500 <= status <= 599)
 
 
 def _first(data, *keys):
@@ -616,11 +616,20 @@ class AlicloudClient(object):
         return err
 
 
-def build_client(options, environ=None, home=None, session=None, sleep=None, clock=None, rand=None):
-    """An AlicloudClient from a dict of module options."""
+def build_client(options, environ=None, home=None, session=None, sleep=None, clock=None, rand=None, pool_size=None):
+    """An AlicloudClient from a dict of module options.
+
+    ``pool_size`` sizes the connection pool for that many concurrent calls.
+    """
     options = options or {}
     credentials = resolve_credentials(options, environ=environ, home=home)
     endpoint, validate_certs = resolve_endpoint(options)
+    if session is None and HAS_REQUESTS:
+        session = requests.Session()
+        if pool_size and pool_size > 10:
+            adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=pool_size)
+            session.mount('https://', adapter)
+            session.mount('http://', adapter)
     return AlicloudClient(
         credentials, endpoint, validate_certs=validate_certs,
         timeout=_number_option(options, 'timeout', DEFAULT_TIMEOUT, TIMEOUT_BOUNDS),
@@ -729,7 +738,9 @@ class AlicloudRegistrar(Registrar):
     def __init__(self, options, client=None, environ=None, home=None):
         options = dict(options or {})
         self.max_workers = _number_option(options, 'max_workers', DEFAULT_MAX_WORKERS, MAX_WORKERS_BOUNDS, integer=True)
-        self.client = client if client is not None else build_client(options, environ=environ, home=home)
+        if client is None:
+            client = build_client(options, environ=environ, home=home, pool_size=self.max_workers)
+        self.client = client
         # Shared with the client: {'read': n, 'write': m}, logical calls (retries not counted).
         self.calls = self.client.calls
 
@@ -808,8 +819,14 @@ class AlicloudRegistrar(Registrar):
 
     # -- hosts ---------------------------------------------------------------
 
+    @staticmethod
+    def _instance_id(domain):
+        if not getattr(domain, 'instance_id', None):
+            raise RegistrarError('domain %s has no InstanceId; look it up with get_domain() first' % getattr(domain, 'name', domain))
+        return domain.instance_id
+
     def list_hosts(self, domain):
-        answer = self.client.call('QueryDnsHost', {'InstanceId': domain.instance_id})
+        answer = self.client.call('QueryDnsHost', {'InstanceId': self._instance_id(domain)})
         hosts = []
         for item in _as_list(answer.get('DnsHostList'), 'DnsHost'):
             if not isinstance(item, dict) or not _first(item, 'DnsName'):
@@ -823,7 +840,7 @@ class AlicloudRegistrar(Registrar):
         if not 1 <= len(ips) <= MAX_IPS_PER_HOST:
             raise RegistrarError('glue host %s needs 1 to %d addresses, got %d'
                                  % (normalise_name(name), MAX_IPS_PER_HOST, len(ips)))
-        params = {'InstanceId': domain.instance_id, 'DnsName': host_label(domain.name, name)}
+        params = {'InstanceId': self._instance_id(domain), 'DnsName': host_label(domain.name, name)}
         params.update(repeat_list('Ip', ips))
         return params
 
@@ -846,7 +863,7 @@ class AlicloudRegistrar(Registrar):
     def delete_host(self, domain, name, ips):
         # 2018-01-29 takes no Ip for a deletion (only Domain-intl 2017-12-18 does).
         action = 'SaveSingleTaskForDeletingDnsHost'
-        params = {'InstanceId': domain.instance_id, 'DnsName': host_label(domain.name, name)}
+        params = {'InstanceId': self._instance_id(domain), 'DnsName': host_label(domain.name, name)}
         return self._task_no(self.client.call(action, params), action)
 
     # -- delegation ------------------------------------------------------------
@@ -909,10 +926,13 @@ class AlicloudRegistrar(Registrar):
                 last[task_id] = details
                 failures = [d for d in details if d['status'] == TASK_FAILURE]
                 if failures:
-                    raise TaskFailed(
+                    failed = TaskFailed(
                         'registry task %s failed: %s' % (task_id, '; '.join(
                             '%s: %s' % (d['domain'] or '(no domain)', d['error'] or 'no error text given')
                             for d in failures)))
+                    failed.task_id = task_id
+                    failed.details = details
+                    raise failed
                 if details and all(d['status'] == TASK_SUCCESS for d in details):
                     done[task_id] = details
                     pending.remove(task_id)

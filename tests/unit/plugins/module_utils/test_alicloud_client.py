@@ -814,3 +814,34 @@ def test_wait_tasks_polls_several_tasks_in_one_loop():
     }
     assert polls == {'a': 2, 'b': 4}  # a finished task is no longer polled
     assert fake.sleeps == [0.5, 1.0, 2.0]
+
+
+def test_http_429_without_a_json_body_is_retried():
+    client, adapter, fake = make_client([(429, 'Too Many Requests'), ok()])
+    client.call('QueryDomainList')
+    assert len(adapter.sent) == 2
+    assert len(fake.sleeps) == 1
+
+
+def test_a_domain_without_instance_id_never_reaches_the_registry():
+    registrar, adapter, dummy = make_registrar([ok({'DnsHostList': []})])
+    with pytest.raises(RegistrarError) as info:
+        registrar.list_hosts(Domain('example.com', None))
+    assert 'example.com has no InstanceId' in str(info.value)
+    assert adapter.sent == []
+
+
+def test_task_failure_keeps_the_details_for_the_caller():
+    replies = [_details('t5', ('a.example', 'EXECUTE_FAILURE', 'the host is in use'))]
+    registrar, dummy, dummy2 = make_registrar(replies)
+    with pytest.raises(TaskFailed) as info:
+        registrar.wait_tasks(['t5'], 60)
+    assert info.value.task_id == 't5'
+    assert info.value.details == [{'domain': 'a.example', 'status': 'EXECUTE_FAILURE', 'error': 'the host is in use'}]
+
+
+def test_the_connection_pool_fits_the_workers(tmp_path):
+    registrar = AlicloudRegistrar({'access_key_id': 'id', 'access_key_secret': 'sec', 'max_workers': 32},
+                                  environ={}, home=str(tmp_path))
+    adapter = registrar.client.session.get_adapter('https://domain.aliyuncs.com/')
+    assert adapter._pool_maxsize == 32  # pylint: disable=protected-access
