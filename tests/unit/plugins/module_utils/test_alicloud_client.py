@@ -845,3 +845,87 @@ def test_the_connection_pool_fits_the_workers(tmp_path):
                                   environ={}, home=str(tmp_path))
     adapter = registrar.client.session.get_adapter('https://domain.aliyuncs.com/')
     assert adapter._pool_maxsize == 32  # pylint: disable=protected-access
+
+
+# ---------------------------------------------------------------------------
+# Over a real socket: a local HTTP server that checks the signature the way
+# Alibaba's own SDK computes it.
+# ---------------------------------------------------------------------------
+
+def _serve(handler_answer):
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802  pylint: disable=invalid-name
+            length = int(self.headers.get('Content-Length') or 0)
+            body = self.rfile.read(length).decode('utf-8')
+            params = dict(parse_qsl(body, keep_blank_values=True))
+            params.update(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+            seen.append(params)
+            status, answer = handler_answer(params)
+            data = json.dumps(answer).encode('utf-8')
+            self.send_response(status)
+            self.send_header('Content-Type', 'application/json')
+            self.send_header('Content-Length', str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):  # pylint: disable=arguments-differ
+            pass
+
+    server = HTTPServer(('127.0.0.1', 0), Handler)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.daemon = True
+    thread.start()
+    return server, seen
+
+
+def _expected_signature(params, secret):
+    try:
+        from aliyunsdkcore.auth.composer import rpc_signature_composer
+    except ImportError:
+        return sign_v2('POST', params, secret)
+    compose = getattr(rpc_signature_composer, '__compose_string_to_sign')
+    return getattr(rpc_signature_composer, '__get_signature')(compose('POST', params), secret)
+
+
+def test_real_http_round_trip_is_verifiable_by_the_sdk_signer(tmp_path):
+    def answer(params):
+        params = dict(params)
+        signature = params.pop('Signature')
+        if signature != _expected_signature(params, SECRET):
+            return 400, {'Code': 'SignatureDoesNotMatch', 'Message': 'bad signature', 'RequestId': 'r'}
+        return 200, {'RequestId': 'r', 'DnsHostList': [{'DnsName': 'ns1', 'IpList': ['198.51.100.1']}]}
+
+    server, seen = _serve(answer)
+    try:
+        options = {'access_key_id': KEY_ID, 'access_key_secret': SECRET, 'security_token': TOKEN,
+                   'endpoint': 'http://127.0.0.1:%d' % server.server_port, 'validate_certs': False}
+        registrar = AlicloudRegistrar(options, environ={}, home=str(tmp_path))
+        hosts = registrar.list_hosts(Domain(u'example.com', u'S1 with space*~/+=&\u00e9'))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [h.as_dict() for h in hosts] == [{'name': 'ns1.example.com', 'ips': ['198.51.100.1']}]
+    assert seen[0]['InstanceId'] == u'S1 with space*~/+=&\u00e9'
+    assert seen[0]['SecurityToken'] == TOKEN
+
+
+def test_connection_refused_gives_up_without_leaking_secrets(tmp_path):
+    import socket
+    probe = socket.socket()
+    probe.bind(('127.0.0.1', 0))
+    port = probe.getsockname()[1]
+    probe.close()  # nothing listens there now
+    options = {'access_key_id': KEY_ID, 'access_key_secret': SECRET, 'security_token': TOKEN,
+               'endpoint': 'http://127.0.0.1:%d' % port, 'max_retries': 2, 'timeout': 5}
+    registrar = AlicloudRegistrar(options, environ={}, home=str(tmp_path))
+    registrar.client.sleep = lambda seconds: None
+    with pytest.raises(RegistrarError) as info:
+        registrar.get_domain('example.com')
+    text = str(info.value)
+    assert 'connection to http://127.0.0.1:%d/ failed' % port in text
+    assert 'gave up after 3 attempts' in text
+    _assert_no_secret(text)
