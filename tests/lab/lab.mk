@@ -28,7 +28,7 @@ lab-status:
 lab-clean: lab-down
 	$(LAB_DIR)/lab.sh clean
 
-# Up, tests, and down whatever the tests say; the tests' status is the target's status.
-lab-test: venv lab-up
-	@rc=0; $(PY) -m pytest -v $(LAB_DIR)/tests || rc=$$?; \
+# Up, tests, and down whatever happened (even when up failed half-way); the status is the tests'.
+lab-test: venv lab-deps
+	@rc=0; { LAB_PY=$(PY) $(LAB_DIR)/lab.sh up && $(PY) -m pytest -v $(LAB_DIR)/tests; } || rc=$$?; \
 	$(LAB_DIR)/lab.sh down; exit $$rc

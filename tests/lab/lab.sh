@@ -169,8 +169,21 @@ host_alive() {  # the host's first process lives, its root is mounted, its sshd 
     recorded_alive "$hd/pid" && mountpoint -q "$hd/root" && ssh_to "$NET4.$addr" true 2>/dev/null
 }
 
+# A host whose record was lost (crash): its first process is the one in its network namespace
+# that is pid 1 of its own pid namespace. Record it again, so it is stopped the usual way.
+recover_pid() {
+    local ns=dnslab-$1 pid
+    ip netns list 2>/dev/null | grep -q "^$ns\b" || return 0
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do
+        if awk '/^NSpid:/ {exit !($NF == 1 && NF > 2)}' "/proc/$pid/status" 2>/dev/null; then
+            mkdir -p "$(dirname "$2")"; record_pid "$pid" "$2"; return 0
+        fi
+    done
+}
+
 host_down() {
     local name=$1 hd=$RUN/hosts/$1
+    recorded_alive "$hd/pid" || recover_pid "$name" "$hd/pid"
     # The kernel ends every process of a pid namespace when its first process dies.
     stop_recorded "$hd/pid"
     if mountpoint -q "$hd/root" 2>/dev/null; then
@@ -319,12 +332,13 @@ cmd_up() {
     bridge_up
     repo_serve
     local name suite addr started=()
-    while read -r name suite addr; do
-        if host_alive "$name" "$addr"; then continue; fi
+    # fd 3, not stdin: ssh (in host_alive) would swallow the rest of the list.
+    while read -r -u 3 name suite addr; do
+        if host_alive "$name" "$addr" </dev/null; then continue; fi
         log "host $name ($suite, $NET4.$addr, $NET6:$addr)"
         host_up "$name" "$suite" "$addr"
         started+=("$name $addr")
-    done < <(hosts)
+    done 3< <(hosts)
     known_hosts
     local h
     for h in "${started[@]}"; do
@@ -346,15 +360,14 @@ cmd_down() {
     done
     for f in "$RUN"/pids/*; do [ -e "$f" ] && stop_recorded "$f"; done
     # Leftovers of a crashed run that left no record: only the lab's own names.
-    for f in $(ip netns list 2>/dev/null | awk '$1 ~ /^dnslab-/ {print $1}'); do ip netns del "$f"; done
+    for f in $(ip netns list 2>/dev/null | awk '$1 ~ /^dnslab-/ {print $1}'); do host_down "${f#dnslab-}"; done
     for f in $(ip -o link show 2>/dev/null | awk -F': ' '{sub(/@.*/, "", $2); print $2}' | grep '^dl-' || true); do
         ip link del "$f" 2>/dev/null || true
     done
     ip link del "$BRIDGE" 2>/dev/null || true
-    grep -o " $RUN/[^ ]*" /proc/mounts | sort -r | while read -r f; do umount -l "$f" || true; done
-    if grep -q " $CACHE/tmp/" /proc/mounts; then
-        grep -o " $CACHE/tmp/[^ ]*" /proc/mounts | while read -r f; do umount -l "$f" || true; done
-    fi
+    for f in $( (grep -o " $RUN/[^ ]*\| $CACHE/tmp/[^ ]*" /proc/mounts || true) | sort -r); do
+        umount -l "$f" || true
+    done
     rm -rf "$RUN" "$CACHE/tmp"
     log "down"
 }
