@@ -1032,6 +1032,8 @@ class Handler(BaseHTTPRequestHandler):
                  "params": dict((k, v) for k, v in params.items() if k not in ("Signature", "SecurityToken")),
                  "status": 200, "code": None, "write": False, "signature": "v3" if v3 else "v2"}
         rid = request_id()
+        # The log line is written before the answer is sent, so a client that has its answer
+        # can count on the line being there.
         try:
             fault, slow = sim.api_faults()
             if slow:
@@ -1051,22 +1053,21 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 sim.authenticate_v2(method, params)
             answer = sim.call(action, dict(params, Version=version))
-            answer = dict({"RequestId": rid}, **answer)
+            status, payload, extra, root = 200, dict({"RequestId": rid}, **answer), None, "Response"
             entry["write"] = action in WRITE_ACTIONS
-            self._send(200, answer, fmt)
         except ApiError as err:
             entry.update(status=err.status, code=err.code)
-            self._send(err.status, {"RequestId": rid, "HostId": HOST_ID, "Code": err.code, "Message": err.message,
-                                    "Recommend": "https://api.aliyun.com/troubleshoot?q=%s&product=Domain" % err.code},
-                       fmt, err.headers, root="Error")
+            status, extra, root = err.status, err.headers, "Error"
+            payload = {"RequestId": rid, "HostId": HOST_ID, "Code": err.code, "Message": err.message,
+                       "Recommend": "https://api.aliyun.com/troubleshoot?q=%s&product=Domain" % err.code}
         except Exception as exc:  # a bug in the simulator: answer like the real InternalError
             entry.update(status=500, code="InternalError")
             sys.stderr.write("simulator error on %s: %r\n" % (action, exc))
-            self._send(500, {"RequestId": rid, "HostId": HOST_ID, "Code": "InternalError",
-                             "Message": "The request processing has failed due to some unknown error.",
-                             "Recommend": ""}, fmt, root="Error")
-        finally:
-            sim.log(entry)
+            status, extra, root = 500, None, "Error"
+            payload = {"RequestId": rid, "HostId": HOST_ID, "Code": "InternalError",
+                       "Message": "The request processing has failed due to some unknown error.", "Recommend": ""}
+        sim.log(entry)
+        self._send(status, payload, fmt, extra, root=root)
 
 
 class Server(ThreadingHTTPServer):
