@@ -38,7 +38,9 @@ def read_domains(state_path, seed_path):
     except FileNotFoundError:
         with open(seed_path, encoding="utf-8") as f:
             seed = json.load(f)
-        return {d["name"]: {"nameservers": d.get("nameservers", []), "hosts": {}} for d in seed["domains"]}
+        return {d["name"]: {"nameservers": d.get("nameservers", []),
+                            "hosts": {h["name"]: h["ips"] for h in d.get("hosts", [])}}
+                for d in seed["domains"]}
 
 
 def norm(name):

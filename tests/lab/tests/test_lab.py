@@ -38,11 +38,13 @@ def lab(*args):
 
 @pytest.fixture(scope="module", autouse=True)
 def lab_up():
-    # Fresh hosts: a lab that earlier tests or a demo have used is brought down first.
-    if any(os.path.exists(os.path.join(labconf.RUN, "hosts", h, "root", "usr", "sbin", "named"))
-           for h in BIND_HOSTS):
+    # Fresh hosts and a fresh simulator: a lab these tests have used is brought down first.
+    marker = os.path.join(labconf.RUN, "used-by-lab-tests")
+    if os.path.exists(marker):
         lab("down")
     lab("up")  # a no-op taking about a second when `make lab-test` has brought it up
+    with open(marker, "w", encoding="utf-8") as f:
+        f.write("the lab tests change the hosts and the simulator's state\n")
 
 
 def ansible(pattern, module, args, tmp_path):
@@ -158,6 +160,7 @@ def referral(name, timeout):
 
 @pytest.mark.skipif(not os.path.exists(SIMULATOR), reason="the registrar simulator has not landed yet")
 def test_delegation_written_at_the_simulator_reaches_the_registry():
+    from aliyunsdkcore.acs_exception.exceptions import ServerException
     from aliyunsdkcore.client import AcsClient
     from aliyunsdkdomain.request.v20180129 import (
         SaveBatchTaskForModifyingDomainDnsRequest as ModDns,
@@ -172,7 +175,14 @@ def test_delegation_written_at_the_simulator_reaches_the_registry():
     def call(req):
         req.set_endpoint(f"127.0.0.1:{labconf.SIM_PORT}")
         req.set_protocol_type("http")
-        return json.loads(client.do_action_with_exception(req))
+        for _ in range(60):  # one task per domain at a time: wait as a real client must
+            try:
+                return json.loads(client.do_action_with_exception(req))
+            except ServerException as exc:
+                if exc.get_error_code() != "TaskIsBeingProcessed":
+                    raise
+                time.sleep(0.5)
+        raise AssertionError("the domain's tasks never finished")
 
     # Before: the seed's delegation, no glue.
     _, ns = referral(name, 0)
@@ -190,7 +200,19 @@ def test_delegation_written_at_the_simulator_reaches_the_registry():
     req.set_DomainNameServers([f"ns1.{domain['name']}", f"ns2.{domain['name']}"])
     assert call(req).get("TaskNo")
 
+    # The registry follows the simulator's state after the propagation delay, not before.
+    delay = float(os.environ.get("LAB_PROPAGATION_DELAY", "3"))
+    for _ in range(300):
+        with open(labconf.STATE, encoding="utf-8") as f:
+            if f"ns1.{domain['name']}" in json.load(f)["domains"][domain["name"]]["nameservers"]:
+                break
+        time.sleep(0.1)
+    changed_at = time.monotonic()
+    _, ns = referral(name, 0)
+    assert f"ns1.{name}" not in ns, "published before the propagation delay"
     r, ns = referral(name, 60)
+    elapsed = time.monotonic() - changed_at
+    assert delay - 0.5 <= elapsed <= delay + 5, elapsed
     assert ns == {f"ns1.{name}", f"ns2.{name}"}, r
     assert not r.answer and not (r.flags & dns.flags.AA), r  # a referral, not an answer
     additional = {(str(rrset.name), rr.address) for rrset in r.additional for rr in rrset}
