@@ -219,11 +219,11 @@ def test_busy_domain(start_sim):
 
 
 def test_task_timeline_and_task_queries(start_sim):
-    sim = start_sim(flags=["--task-delay", "0.3"])
+    sim = start_sim(flags=["--task-delay", "0.6"])
     task = sim.ok(CREATE, host("S1", "ns1", "198.51.100.1"))["TaskNo"]
     d = sim.ok("QueryTaskDetailList", {"TaskNo": task, "PageNum": 1, "PageSize": 10})["Data"]["TaskDetail"][0]
     assert (d["TaskStatus"], d["TaskStatusCode"], d["TaskType"], d["InstanceId"]) == \
-        ("WAITING_EXECUTE", 0, "CREATE_DNSHOST", "S1")
+        ("WAITING_EXECUTE", 0, "CREATE_DNSHOST", "S1"), d  # EXECUTING from 0.3 s, done at 0.6 s
     info = sim.ok("QueryTaskList", {"PageNum": 1, "PageSize": 10})["Data"]["TaskInfo"][0]
     assert (info["TaskNo"], info["TaskStatusCode"], info["TaskNum"]) == (task, 1, 1)
     assert hosts_of(sim, "example.com") == {}  # nothing applied before success
