@@ -374,7 +374,11 @@ class Simulator(object):
                         self.faults[key] = value
                     else:
                         self.faults.pop(key, None)
-                    self.counters[key] = 0
+                    if key != "retry_after_ms":  # counted API calls since this fault was set
+                        if value > 0:
+                            self.counters[key] = 0
+                        else:
+                            self.counters.pop(key, None)
             if "slow" in body:
                 value = float(body["slow"] or 0)
                 if value > 0:
@@ -1116,12 +1120,12 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     address = "%s:%d" % (actual_host, actual_port)
-    print("listening on http://%s" % address, flush=True)
     if args.ready_file:
         tmp = args.ready_file + ".tmp"
         with open(tmp, "w") as f:
             f.write(address + "\n")
         os.replace(tmp, args.ready_file)
+    print("listening on http://%s" % address, flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
