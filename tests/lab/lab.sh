@@ -44,7 +44,14 @@ ssh_to() {  # ssh_to ADDRESS COMMAND...: as Ansible does, with the lab's key and
 
 # --- processes: every one is recorded as "pid starttime" and stopped by that pid only ----------
 
-starttime() { awk '{print $22}' "/proc/$1/stat" 2>/dev/null; }
+# Field 22 of /proc/PID/stat (counted after the command name, which may hold spaces); nothing
+# for a zombie: it is dead, whoever reaps it (this machine's pid 1 may be slow to).
+starttime() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    set -- ${stat##*) }
+    [ "$1" = Z ] || echo "${20}"
+}
 record_pid() { echo "$1 $(starttime "$1")" > "$2"; }
 # True when the pid recorded in FILE is still the process we started (not a reused pid).
 recorded_alive() {
