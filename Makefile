@@ -61,6 +61,6 @@ simulator-tests: venv
 integration: collection ansible-test-pip
 	$(ANSIBLE_TEST) integration --venv --python 3.11 --color no
 
-test: sanity units simulator-tests integration
+test: sanity units simulator-tests integration lab-test
 
 -include tests/lab/lab.mk
