@@ -950,6 +950,9 @@ class Simulator(object):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Keep-alive connections: without TCP_NODELAY the body (a second write after the headers)
+    # waits for the client's delayed ACK, about 40 ms per answer.
+    disable_nagle_algorithm = True
     server_version = "AlicloudDomainSimulator/1"
     sim = None  # set by main()
 
@@ -972,8 +975,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         for key, value in (headers or {}).items():
             self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(body)
+        self._headers_buffer.append(b"\r\n" + body)  # headers and body in one write
+        self.flush_headers()
 
     def do_GET(self):
         self._dispatch("GET")
