@@ -19,6 +19,7 @@ import json
 import os
 import re
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -1007,7 +1008,12 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self._send(400, {"error": "the body is not JSON"})
         if path == "/_admin/faults":
-            return self._send(200, sim.set_faults(data) if method == "POST" else sim.get_faults())
+            if method != "POST":
+                return self._send(200, sim.get_faults())
+            try:
+                return self._send(200, sim.set_faults(data))
+            except (TypeError, ValueError) as exc:
+                return self._send(400, {"error": "bad fault value: %s" % exc})
         if path == "/_admin/state" and method == "GET":
             return self._send(200, sim.admin_state())
         if path.startswith("/_admin/domains/"):
@@ -1079,6 +1085,7 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    block_on_close = False
     allow_reuse_address = True
     request_queue_size = 128
 
@@ -1112,8 +1119,12 @@ def main(argv=None):
     host = host.strip("[]") or "127.0.0.1"
     sim = Simulator(args)
     Handler.sim = sim
+    if ":" in host:
+        Server.address_family = socket.AF_INET6
     server = Server((host, int(port)), Handler)
     actual_host, actual_port = server.server_address[:2]
+    if ":" in actual_host:
+        actual_host = "[%s]" % actual_host
     worker = threading.Thread(target=sim.run_tasks, name="tasks", daemon=True)
     worker.start()
 

@@ -22,7 +22,7 @@ def create(sim, label, ip, instance="S1"):
 
 
 def test_pending_task_survives_kill_9(start_sim):
-    sim = start_sim(flags=["--task-delay", "1.0"])
+    sim = start_sim(flags=["--task-delay", "0.5"])
     task = create(sim, "ns1", "198.51.100.1")
     sim.stop(signal.SIGKILL)
     state = sim.read_state()
@@ -35,7 +35,7 @@ def test_pending_task_survives_kill_9(start_sim):
     # and a task that fell due while the simulator was down completes at start
     task = create(sim, "ns2", "198.51.100.2")
     sim.stop(signal.SIGKILL)
-    time.sleep(1.1)
+    time.sleep(0.6)
     sim.start()
     assert sim.read_state()["domains"]["example.com"]["hosts"]["ns2.example.com"] == ["198.51.100.2"]
 
@@ -110,6 +110,7 @@ def test_slow_and_fail_next_task_from_flags(start_sim):
     began = time.time()
     sim.admin("faults")  # admin calls are not slowed
     assert time.time() - began < 0.25
+    sim.admin("faults", {"slow": 0})
     d = sim.wait_task(task)[0]
     assert d["TaskStatus"] == "EXECUTE_FAILURE" and d["ErrorMsg"] == "registry says: locked"
     assert sim.read_state()["domains"]["example.com"]["hosts"] == {}
