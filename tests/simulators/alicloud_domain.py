@@ -43,6 +43,7 @@ MAX_BATCH_DOMAINS = 1000
 MAX_PAGE_SIZE = 1000
 MAX_ACK = 13
 KEEP_FINISHED_TASKS = 500
+KEEP_FINISHED_DETAILS = 10000
 
 WRITE_ACTIONS = frozenset([
     "SaveSingleTaskForCreatingDnsHost",
@@ -575,10 +576,14 @@ class Simulator(object):
         return task_no
 
     def _prune_tasks(self):
-        finished = [t for t in self.state["tasks"].values() if all(d["status"] >= 2 for d in t["details"])]
-        if len(finished) > KEEP_FINISHED_TASKS:
-            finished.sort(key=lambda t: t["seq"])
-            for task in finished[:len(finished) - KEEP_FINISHED_TASKS]:
+        """Forget the oldest finished tasks beyond KEEP_FINISHED_TASKS tasks or KEEP_FINISHED_DETAILS
+        details (the newest finished task is always kept), so the state stays small."""
+        finished = sorted((t for t in self.state["tasks"].values() if all(d["status"] >= 2 for d in t["details"])),
+                          key=lambda t: -t["seq"])
+        details = 0
+        for count, task in enumerate(finished):
+            details += len(task["details"])
+            if count and (count >= KEEP_FINISHED_TASKS or details > KEEP_FINISHED_DETAILS):
                 del self.state["tasks"][task["task_no"]]
 
     def _advance(self, now):

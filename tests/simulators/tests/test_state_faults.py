@@ -202,3 +202,20 @@ def test_concurrent_reads(start_sim):
     assert len(sim.log_lines()) == 1000
     sim.stop()  # a clean stop saves the 1000 nonces
     assert len(sim.read_state()["used_nonces"]) == 1000
+
+
+def test_finished_tasks_are_pruned(module, tmp_path):
+    """Unit level: old finished tasks are forgotten, the newest and unfinished ones kept."""
+    args = module.parse_args(["--listen", "127.0.0.1:0", "--state", str(tmp_path / "s.json"),
+                              "--seed", str(tmp_path / "seed.json"), "--task-delay", "0"])
+    (tmp_path / "seed.json").write_text(json.dumps({"credentials": [], "domains": [{"name": "a.com"}]}))
+    sim = module.Simulator(args)
+    try:
+        with sim.lock:
+            for _ in range(12):
+                sim.new_task("CHG_DNS", {"nameservers": ["ns.b.org"]}, [("a.com", "x")] * 1000)
+            assert len(sim.state["tasks"]) == 10
+            newest = max(sim.state["tasks"].values(), key=lambda t: t["seq"])
+            assert newest["seq"] == 12
+    finally:
+        sim.log_file.close()
