@@ -32,6 +32,8 @@ sim_endpoint: ${SIM_ENDPOINT}
 sim_admin: ${SIM_ADMIN}
 sim_log: ${SIM_LOG}
 sim_state: ${SIM_STATE}
+# The modules run on the controller, with the Python that runs Ansible (requests is there).
+ansible_python_interpreter: "{{ ansible_playbook_python }}"
 VARS
 }
 
