@@ -86,11 +86,9 @@ class RegistrarModule(object):
         except ValidationError as exc:
             # Bad input: nothing was written.
             self.module.fail_json(msg=str(exc), field=exc.field, registrar_calls=self.calls())
-        except (TaskFailed, TaskTimeout) as exc:
-            self.module.fail_json(msg='The registry task did not succeed: %s' % exc,
-                                  code=exc.code, request_id=exc.request_id, registrar_calls=self.calls())
         except RegistrarError as exc:
-            self.module.fail_json(msg=str(exc), code=exc.code, request_id=exc.request_id,
-                                  registrar_calls=self.calls())
+            prefix = 'The registry task did not succeed: ' if isinstance(exc, (TaskFailed, TaskTimeout)) else ''
+            details = dict((key, value) for key, value in (('code', exc.code), ('request_id', exc.request_id)) if value)
+            self.module.fail_json(msg=prefix + str(exc), registrar_calls=self.calls(), **details)
         result['registrar_calls'] = self.calls()
         self.module.exit_json(**result)
