@@ -36,6 +36,8 @@ collection: venv
 	rm -rf $(COLL_DIR) && mkdir -p $(COLL_DIR)
 	cd $(ROOT) && git ls-files -z --cached --others --exclude-standard | \
 	    xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' | tar --null -cf - -T - | tar -xf - -C $(COLL_DIR)
+	# The copy sits inside this repository's ignored build/; its own index tells ansible-test its files.
+	cd $(COLL_DIR) && git init -q && git add -A
 
 # ansible-test --venv downloads a pip bootstrap script from a host these machines cannot
 # reach; this stand-in does the same job with ensurepip and the package index.

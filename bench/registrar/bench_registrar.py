@@ -52,7 +52,7 @@ def start_simulator(tmp, count, slow):
     cmd = [sys.executable, SIMULATOR, '--listen', '127.0.0.1:0', '--state', os.path.join(tmp, 'state.json'),
            '--seed', seed, '--log', log, '--task-delay', '0.2', '--ready-file', ready, '--slow', str(slow)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-    for _ in range(200):
+    for unused in range(200):
         if os.path.exists(ready) and os.path.getsize(ready):
             break
         time.sleep(0.05)
@@ -87,7 +87,7 @@ def run_task(env, tmp, module, args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--domains', type=int, default=1000)
     parser.add_argument('--simulator-slow', type=float, default=0.0)
     args = parser.parse_args()

@@ -113,4 +113,3 @@ attributes:
     membership:
       - dnsops.nameservers.registrar
 '''
-

@@ -36,6 +36,7 @@ def run_concurrently(func, items, max_workers=DEFAULT_CONCURRENCY):
     with ThreadPoolExecutor(max_workers=min(max_workers, len(items))) as pool:
         return list(pool.map(func, items))
 
+
 class RegistrarError(Exception):
     """An error reported by the registrar, or a failure to reach it.
 

@@ -20,16 +20,18 @@ description:
   - All domains and name servers are validated, and all domains read, before anything is written; a
     domain that is not in the account fails the task with nothing changed.
 author:
-  - dnsops.nameservers maintainers
+  - dnsops.nameservers maintainers (@dnsops)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - dnsops.nameservers.registrar
   - dnsops.nameservers.registrar.wait
   - dnsops.nameservers.registrar.attributes
 attributes:
+  platform:
+    platforms: posix
   check_mode:
     support: full
-    details: Reads the registry and predicts RV(changed) and RV(changed_domains); writes nothing.
+    details: Reads the registry and predicts C(changed) and RV(changed_domains); writes nothing.
   diff_mode:
     support: full
     details: Shows, per domain that changes, its name servers before and after.

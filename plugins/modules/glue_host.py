@@ -21,16 +21,18 @@ description:
   - Every input is validated before any call that writes; a bad input fails with a message naming the
     option, the value and the rule, and nothing reaches the registrar.
 author:
-  - dnsops.nameservers maintainers
+  - dnsops.nameservers maintainers (@dnsops)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - dnsops.nameservers.registrar
   - dnsops.nameservers.registrar.wait
   - dnsops.nameservers.registrar.attributes
 attributes:
+  platform:
+    platforms: posix
   check_mode:
     support: full
-    details: Reads the registry and predicts RV(changed); writes nothing.
+    details: Reads the registry and predicts C(changed); writes nothing.
   diff_mode:
     support: full
     details: Shows the host's addresses before and after.

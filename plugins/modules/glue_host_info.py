@@ -17,12 +17,14 @@ description:
     (its delegation) and the glue hosts registered under it with their addresses.
   - Makes no change. Domains are read concurrently.
 author:
-  - dnsops.nameservers maintainers
+  - dnsops.nameservers maintainers (@dnsops)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - dnsops.nameservers.registrar
   - dnsops.nameservers.registrar.attributes
 attributes:
+  platform:
+    platforms: posix
   check_mode:
     support: full
     details: This module never changes anything.

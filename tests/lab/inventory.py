@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Print tests/lab/inventory.yml, derived from tests/lab/hosts (lab.sh writes it on every up).
 
 Group `nameservers` is every host but `registry`; the registry's addresses, the simulator's

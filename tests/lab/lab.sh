@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # The lab: Debian hosts in their own namespaces on this machine, a local package repository,
 # a registry DNS server and the registrar simulator.   Usage: lab.sh up|down|status|clean
 #

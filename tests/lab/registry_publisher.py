@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Publish the registrar simulator's delegations as the lab registry's top-level zones.
 
 Watches the simulator's STATE.json; every change is published after --delay seconds (the
@@ -155,7 +154,7 @@ class Publisher:
                 pass  # not there yet, or caught mid-write by a non-atomic writer: next poll
             now = time.monotonic()
             while pending and pending[0][0] <= now:
-                _, domains = pending.pop(0)
+                unused, domains = pending.pop(0)
                 try:
                     if self.publish(domains) and self.args.reload_pid_file:
                         self.reload()
@@ -165,7 +164,7 @@ class Publisher:
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     p.add_argument("--state", required=True, help="the simulator's STATE.json")
     p.add_argument("--seed", required=True, help="SEED.json, used while there is no state yet")
     p.add_argument("--zones-dir", required=True, help="where the registry's NSD reads its zones")

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """`make lab-status`: every host, its addresses, and whether its sshd, its DNS daemon, the
 package repository, the simulator and the publisher answer. Stdlib only; exits 0 always."""
 

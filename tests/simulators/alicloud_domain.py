@@ -1120,7 +1120,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    host, _, port = args.listen.rpartition(":")
+    host, unused, port = args.listen.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
     sim = Simulator(args)
     Handler.sim = sim

@@ -108,7 +108,7 @@ def test_bind9_installs_from_the_local_repository_and_answers(tmp_path):
         suite, a4, a6 = HOSTS[h]
         for addr in (a4, a6):
             answer = None
-            for _ in range(50):  # named takes a moment to load
+            for unused in range(50):  # named takes a moment to load
                 try:
                     answer = dns.query.udp(dns.message.make_query("whoami.lab.", "TXT"), addr, timeout=1)
                     if answer.answer:
@@ -175,7 +175,7 @@ def test_delegation_written_at_the_simulator_reaches_the_registry():
     def call(req):
         req.set_endpoint(f"127.0.0.1:{labconf.SIM_PORT}")
         req.set_protocol_type("http")
-        for _ in range(60):  # one task per domain at a time: wait as a real client must
+        for unused in range(60):  # one task per domain at a time: wait as a real client must
             try:
                 return json.loads(client.do_action_with_exception(req))
             except ServerException as exc:
@@ -185,7 +185,7 @@ def test_delegation_written_at_the_simulator_reaches_the_registry():
         raise AssertionError("the domain's tasks never finished")
 
     # Before: the seed's delegation, no glue.
-    _, ns = referral(name, 0)
+    unused, ns = referral(name, 0)
     assert f"ns1.{name}" not in ns
     glue = {"ns1": ("198.51.100.10", "2001:db8:100::10"), "ns2": ("198.51.100.11", "2001:db8:100::11")}
     for host, ips in glue.items():
@@ -202,13 +202,13 @@ def test_delegation_written_at_the_simulator_reaches_the_registry():
 
     # The registry follows the simulator's state after the propagation delay, not before.
     delay = float(os.environ.get("LAB_PROPAGATION_DELAY", "3"))
-    for _ in range(300):
+    for unused in range(300):
         with open(labconf.STATE, encoding="utf-8") as f:
             if f"ns1.{domain['name']}" in json.load(f)["domains"][domain["name"]]["nameservers"]:
                 break
         time.sleep(0.1)
     changed_at = time.monotonic()
-    _, ns = referral(name, 0)
+    unused, ns = referral(name, 0)
     assert f"ns1.{name}" not in ns, "published before the propagation delay"
     r, ns = referral(name, 60)
     elapsed = time.monotonic() - changed_at
@@ -223,7 +223,7 @@ def test_delegation_written_at_the_simulator_reaches_the_registry():
 
 def test_down_leaves_nothing_but_the_bases():
     recorded = []
-    for dirpath, _, files in os.walk(labconf.RUN):
+    for dirpath, unused, files in os.walk(labconf.RUN):
         for f in files:
             if f == "pid" or os.path.basename(dirpath) == "pids":
                 recorded.append(open(os.path.join(dirpath, f), encoding="utf-8").read().split()[0])
@@ -245,5 +245,5 @@ def test_down_leaves_nothing_but_the_bases():
     assert labconf.RUN not in mounts and labconf.CACHE not in mounts
     ps = subprocess.run(["ps", "-e", "-o", "args="], capture_output=True, text=True, check=True).stdout
     assert "host-init.sh" not in ps and "registry_publisher.py" not in ps
-    for suite in {s for s, _, _ in HOSTS.values()}:
+    for suite in {s for s, unused, unused in HOSTS.values()}:
         assert os.path.exists(os.path.join(labconf.CACHE, "base", suite + ".done"))

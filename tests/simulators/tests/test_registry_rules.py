@@ -91,15 +91,15 @@ def test_labels_full_names_and_strict(start_sim):
 
 
 def test_host_limits(start_sim):
-    seed = {"credentials": [{"access_key_id": "test-key-id", "access_key_secret": "test-secret"}],
-            "domains": [
-                {"name": "full.com", "instance_id": "F1", "nameservers": ["dns1.hichina.com"],
-                 "hosts": [{"name": "ns%d.full.com" % i, "ips": ["198.51.100.%d" % (i + 1)]} for i in range(13)]},
-                {"name": "full.cn", "instance_id": "F2", "nameservers": ["dns1.hichina.com"],
-                 "hosts": [{"name": "ns%d.full.cn" % i, "ips": ["198.51.100.%d" % (i + 1)]} for i in range(6)]},
-                {"name": "room.cn", "instance_id": "F3", "nameservers": ["dns1.hichina.com"],
-                 "hosts": [{"name": "ns%d.room.cn" % i, "ips": ["198.51.100.%d" % (i + 1)]} for i in range(5)]},
-            ]}
+    domains = [
+        {"name": "full.com", "instance_id": "F1", "nameservers": ["dns1.hichina.com"],
+         "hosts": [{"name": "ns%d.full.com" % i, "ips": ["198.51.100.%d" % (i + 1)]} for i in range(13)]},
+        {"name": "full.cn", "instance_id": "F2", "nameservers": ["dns1.hichina.com"],
+         "hosts": [{"name": "ns%d.full.cn" % i, "ips": ["198.51.100.%d" % (i + 1)]} for i in range(6)]},
+        {"name": "room.cn", "instance_id": "F3", "nameservers": ["dns1.hichina.com"],
+         "hosts": [{"name": "ns%d.room.cn" % i, "ips": ["198.51.100.%d" % (i + 1)]} for i in range(5)]},
+    ]
+    seed = {"credentials": [{"access_key_id": "test-key-id", "access_key_secret": "test-secret"}], "domains": domains}
     sim = start_sim(seed=seed)
     status, code, message = sim.error(CREATE, host("F1", "ns13", "198.51.100.99"))
     assert code == "ParameterIllegal" and "13" in message
@@ -207,7 +207,7 @@ def test_generated_instance_ids_are_stable(tmp_path, start_sim):
 def test_busy_domain(start_sim):
     sim = start_sim(flags=["--task-delay", "0.4"])
     first = sim.ok(CREATE, host("S1", "ns1", "198.51.100.1"))["TaskNo"]
-    status, code, _ = sim.error(CREATE, host("S1", "ns2", "198.51.100.2"))
+    status, code, unused = sim.error(CREATE, host("S1", "ns2", "198.51.100.2"))
     assert (status, code) == (400, "TaskIsBeingProcessed")
     assert sim.error("SaveSingleTaskForSynchronizingDnsHost", {"InstanceId": "S1"})[1] == "TaskIsBeingProcessed"
     sim.ok(CREATE, host("S2", "ns1", "198.51.100.3"))  # another domain is not busy

@@ -88,7 +88,7 @@ def test_sdk_host_lifecycle_and_delegation(sdk_sim):
     changed = do(client, sim, SaveBatchTaskForModifyingDomainDnsRequest.SaveBatchTaskForModifyingDomainDnsRequest(),
                  DomainNames=["example.com", "customer.net"], AliyunDns=False,
                  DomainNameServers=["ns1.example.com", "ns.provider.org"])
-    details, _ = wait(client, sim, changed["TaskNo"])
+    details, unused = wait(client, sim, changed["TaskNo"])
     assert sorted((d["DomainName"], d["TaskStatus"], d["TaskType"]) for d in details) == [
         ("customer.net", "EXECUTE_SUCCESS", "CHG_DNS"), ("example.com", "EXECUTE_SUCCESS", "CHG_DNS")]
     by_id = do(client, sim, QueryDomainByInstanceIdRequest.QueryDomainByInstanceIdRequest(), InstanceId="S2")
@@ -97,7 +97,7 @@ def test_sdk_host_lifecycle_and_delegation(sdk_sim):
     # deleting a host in use fails as a task naming the domains
     deleting = do(client, sim, SaveSingleTaskForDeletingDnsHostRequest.SaveSingleTaskForDeletingDnsHostRequest(),
                   InstanceId=instance, DnsName="ns1")
-    details, _ = wait(client, sim, deleting["TaskNo"])
+    details, unused = wait(client, sim, deleting["TaskNo"])
     assert details[0]["TaskStatus"] == "EXECUTE_FAILURE"
     assert "in use" in details[0]["ErrorMsg"] and "customer.net, example.com" in details[0]["ErrorMsg"]
 

@@ -85,7 +85,7 @@ def test_wrong_secret(sim):
 
 def test_signature_status_configurable(start_sim):
     sim = start_sim(flags=["--task-delay", "0", "--signature-error-status", "403"])
-    status, code, _ = sim.error("QueryDomainList", {"PageNum": 1, "PageSize": 10}, secret="wrong")
+    status, code, unused = sim.error("QueryDomainList", {"PageNum": 1, "PageSize": 10}, secret="wrong")
     assert (status, code) == (403, "SignatureDoesNotMatch")
 
 

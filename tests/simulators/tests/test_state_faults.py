@@ -93,9 +93,9 @@ def test_state_schema_and_atomic_writes(start_sim):
 
 def test_faults_from_flags(start_sim):
     sim = start_sim(flags=["--task-delay", "0", "--throttle-every", "2", "--unavailable-every", "3"])
-    results = [sim.call(*LIST)[0:2] for _ in range(6)]
-    codes = [body.get("Code") for _, body in results]
-    statuses = [status for status, _ in results]
+    results = [sim.call(*LIST)[0:2] for unused in range(6)]
+    codes = [body.get("Code") for unused, body in results]
+    statuses = [status for status, unused in results]
     assert codes == [None, "Throttling.User", "ServiceUnavailable", "Throttling.User", None, "Throttling.User"]
     assert statuses == [200, 400, 503, 400, 200, 400]
     assert [line["code"] for line in sim.log_lines()] == codes
@@ -123,9 +123,9 @@ def test_faults_through_admin(sim):
     r = sim.send(sim.signed(*LIST))
     assert (r.status_code, r.json()["Code"], r.headers.get("x-acs-retry-after")) == (400, "Throttling.User", "1500")
     sim.admin("faults", {"reset": True, "unavailable_every": 2})
-    for _ in range(3):
+    for unused in range(3):
         sim.admin("state")  # admin calls are not counted
-    assert [sim.call(*LIST)[0] for _ in range(4)] == [200, 503, 200, 503]
+    assert [sim.call(*LIST)[0] for unused in range(4)] == [200, 503, 200, 503]
     faults = sim.admin("faults", {"reset": True, "fail_next_task": "no way", "slow": 0.1})
     assert faults == {"fail_next_task": "no way", "slow": 0.1, "calls": {}}
     d = sim.wait_task(create(sim, "ns1", "198.51.100.1"))[0]
@@ -212,7 +212,7 @@ def test_finished_tasks_are_pruned(module, tmp_path):
     sim = module.Simulator(args)
     try:
         with sim.lock:
-            for _ in range(12):
+            for unused in range(12):
                 sim.new_task("CHG_DNS", {"nameservers": ["ns.b.org"]}, [("a.com", "x")] * 1000)
             assert len(sim.state["tasks"]) == 10
             newest = max(sim.state["tasks"].values(), key=lambda t: t["seq"])
