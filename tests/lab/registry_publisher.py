@@ -127,7 +127,7 @@ class Publisher:
                 f.write(f"; written by tests/lab/registry_publisher.py\n{soa}\n{body}")
             os.chmod(tmp, 0o644)
             os.replace(tmp, path)
-        log(f"serial {serial}: wrote {' '.join(t for t, _, _ in changed)} ({len(domains)} domains)")
+        log(f"serial {serial}: wrote {' '.join(t for t, _serial, _text in changed)} ({len(domains)} domains)")
         return True
 
     def reload(self):
