@@ -1,0 +1,227 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dnsops.nameservers contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""delegation_check against real daemons: an NSD parent for com. with referrals and
+glue, an NSD and a BIND child, and a BIND that offers recursion.
+
+Run (as root, installs nsd/bind9/dnsutils when missing):
+    tests/dnscheck/setup.sh && python3 -m pytest -q tests/dnscheck
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+from servers import Lab, zone_text  # noqa: E402
+
+PARENT, NS1, NS2, NS3 = '127.53.0.10', '127.53.0.11', '127.53.0.12', '127.53.0.13'
+
+
+def _import_dnscheck():
+    """The module_utils file, importable without an installed collection."""
+    import importlib.util
+    path = os.path.join(ROOT, 'plugins', 'module_utils', '_dnscheck.py')
+    spec = importlib.util.spec_from_file_location('_dnscheck_under_test', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+dnscheck = _import_dnscheck()
+
+# zone -> (parent NS names, parent glue, child NS names, own A records, {server: serial})
+DELEGATIONS = {
+    'good.com': (['ns1.good.com', 'ns2.good.com'], {'ns1.good.com': [NS1], 'ns2.good.com': [NS2]}),
+    'badglue.com': (['ns1.badglue.com', 'ns2.badglue.com'], {'ns1.badglue.com': [NS1], 'ns2.badglue.com': [NS2]}),
+    'serial.com': (['ns1.serial.com', 'ns2.serial.com'], {'ns1.serial.com': [NS1], 'ns2.serial.com': [NS2]}),
+    'lame.com': (['ns1.lame.com', 'ns2.lame.com'], {'ns1.lame.com': [NS1], 'ns2.lame.com': [NS2]}),
+    'rec.com': (['ns1.rec.com', 'ns3.rec.com'], {'ns1.rec.com': [NS1], 'ns3.rec.com': [NS3]}),
+    'axfr.com': (['ns1.axfr.com', 'ns2.axfr.com'], {'ns1.axfr.com': [NS1], 'ns2.axfr.com': [NS2]}),
+    'extra.com': (['ns1.extra.com', 'ns2.extra.com'], {'ns1.extra.com': [NS1], 'ns2.extra.com': [NS2]}),
+    'single.com': (['ns1.single.com'], {'ns1.single.com': [NS1]}),
+}
+
+
+@pytest.fixture(scope='module')
+def lab():
+    lab = Lab([PARENT, NS1, NS2, NS3])
+    parent = lab.nsd(PARENT)
+    nsd = lab.nsd(NS1)
+    bind = lab.bind(NS2)
+    recursor = lab.bind(NS3, recursion=True)
+
+    com = [zone_text('com', 1, ['ns.nic.com'], {'ns.nic.com': [PARENT]})]
+    for zone, (names, glue) in sorted(DELEGATIONS.items()):
+        com.append(''.join('%s. IN NS %s.\n' % (zone, n) for n in names))
+        com.append(''.join('%s. IN A %s\n' % (n, ip) for n, ips in sorted(glue.items()) for ip in ips))
+    parent.add_zone('com', ''.join(com))
+
+    def child(zone, serial=1, ns=None, own=None):
+        names, glue = DELEGATIONS[zone]
+        return zone_text(zone, serial, ns or names, own or glue)
+
+    for server in (nsd, bind):
+        server.add_zone('good.com', child('good.com'))
+        server.add_zone('badglue.com', child('badglue.com', own={'ns1.badglue.com': [NS1],
+                                                                 'ns2.badglue.com': ['127.53.0.22']}))
+        server.add_zone('extra.com', child('extra.com', ns=['ns1.extra.com', 'ns2.extra.com', 'ns9.extra.com'],
+                                          own={'ns1.extra.com': [NS1], 'ns2.extra.com': [NS2],
+                                               'ns9.extra.com': ['127.53.0.19']}))
+    nsd.add_zone('serial.com', child('serial.com', serial=2024010101))
+    bind.add_zone('serial.com', child('serial.com', serial=2024010102))
+    nsd.add_zone('lame.com', child('lame.com'))            # the BIND on NS2 does not serve it: REFUSED
+    nsd.add_zone('rec.com', child('rec.com'))
+    recursor.add_zone('rec.com', child('rec.com'))
+    nsd.add_zone('axfr.com', child('axfr.com'), allow_axfr=True)
+    bind.add_zone('axfr.com', child('axfr.com'))
+    nsd.add_zone('single.com', child('single.com'))
+    lab.start()
+    yield lab
+    lab.stop()
+
+
+def run(lab, zones, **kwargs):
+    checker = dnscheck.Checker(parent_servers=[(PARENT, lab.port)], port=lab.port, timeout=2,
+                               concurrency=16, **kwargs)
+    return dict((data['zone'], findings) for data, findings in checker.check(zones))
+
+
+def problems(findings):
+    return sorted((f['test'], f['level']) for f in findings if f['level'] in ('warning', 'error'))
+
+
+def messages(findings, test):
+    return ' | '.join(f['message'] for f in findings if f['test'] == test)
+
+
+def test_healthy_delegation_passes_every_check(lab):
+    findings = run(lab, ['good.com'])['good.com']
+    assert problems(findings) == []
+    passed = set(f['test'] for f in findings if f['level'] == 'ok')
+    assert passed == set(['BASIC01', 'BASIC02', 'CONNECTIVITY01', 'CONNECTIVITY02', 'CONSISTENCY01',
+                          'CONSISTENCY04', 'CONSISTENCY05', 'DELEGATION01', 'DELEGATION02', 'DELEGATION07',
+                          'NAMESERVER01', 'NAMESERVER03'])
+
+
+def test_wrong_glue_is_consistency05(lab):
+    findings = run(lab, ['badglue.com'])['badglue.com']
+    assert problems(findings) == [('CONSISTENCY05', 'error'), ('CONSISTENCY05', 'error')]
+    text = messages(findings, 'CONSISTENCY05')
+    assert 'glue for ns2.badglue.com at the parent is 127.53.0.12' in text
+    assert 'say 127.53.0.22' in text
+
+
+def test_serial_mismatch_is_consistency01(lab):
+    findings = run(lab, ['serial.com'])['serial.com']
+    assert problems(findings) == [('CONSISTENCY01', 'error')]
+    text = messages(findings, 'CONSISTENCY01')
+    assert '2024010101 on ns1.serial.com (127.53.0.11@%d)' % lab.port in text
+    assert '2024010102 on ns2.serial.com' in text
+
+
+def test_server_without_the_zone_is_basic02(lab):
+    findings = run(lab, ['lame.com'])['lame.com']
+    assert ('BASIC02', 'error') in problems(findings)
+    assert 'ns2.lame.com (127.53.0.12@%d) answered the SOA query for lame.com with REFUSED' % lab.port \
+        in messages(findings, 'BASIC02')
+
+
+def test_open_recursion_is_nameserver01(lab):
+    findings = run(lab, ['rec.com'])['rec.com']
+    assert problems(findings) == [('NAMESERVER01', 'error')]
+    assert 'ns3.rec.com (127.53.0.13@%d) offers recursion' % lab.port in messages(findings, 'NAMESERVER01')
+
+
+def test_open_axfr_is_nameserver03(lab):
+    findings = run(lab, ['axfr.com'])['axfr.com']
+    assert problems(findings) == [('NAMESERVER03', 'error')]
+    text = messages(findings, 'NAMESERVER03')
+    assert 'ns1.axfr.com (127.53.0.11@%d) allows anyone to transfer axfr.com' % lab.port in text
+    assert 'ns2.axfr.com' not in text
+
+
+def test_skipping_axfr_sends_no_transfer(lab):
+    findings = run(lab, ['axfr.com'], skip=['NAMESERVER03'])['axfr.com']
+    assert problems(findings) == []
+    assert not [f for f in findings if f['test'] == 'NAMESERVER03']
+
+
+def test_child_lists_extra_name_server_is_delegation07(lab):
+    findings = run(lab, ['extra.com'])['extra.com']
+    assert problems(findings) == [('DELEGATION07', 'warning')]
+    assert 'ns9.extra.com' in messages(findings, 'DELEGATION07')
+
+
+def test_one_name_server_is_delegation01(lab):
+    findings = run(lab, ['single.com'])['single.com']
+    assert ('DELEGATION01', 'error') in problems(findings)
+    assert ('DELEGATION02', 'error') in problems(findings)
+
+
+def test_undelegated_zone_is_basic01(lab):
+    findings = run(lab, ['missing.com'])['missing.com']
+    assert problems(findings) == [('BASIC01', 'error')]
+    assert 'NXDOMAIN' in messages(findings, 'BASIC01')
+
+
+def test_expected_nameservers(lab):
+    good = [{'name': 'ns1.good.com', 'addresses': [NS1]}, {'name': 'NS2.good.com.', 'addresses': [NS2]}]
+    assert problems(run(lab, ['good.com'], expected=good)['good.com']) == []
+    wrong = [{'name': 'ns1.good.com', 'addresses': ['127.53.0.99']}, {'name': 'ns3.good.com', 'addresses': []}]
+    findings = run(lab, ['good.com'], expected=wrong)['good.com']
+    text = messages(findings, 'EXPECTED01')
+    assert 'the parent does not publish ns3.good.com' in text
+    assert 'ns1.good.com: expected 127.53.0.99, the glue at the parent is 127.53.0.11' in text
+
+
+def test_many_zones_at_once_in_order(lab):
+    zones = sorted(DELEGATIONS) + ['missing.com']
+    results = run(lab, zones)
+    assert list(results) == zones
+    assert problems(results['good.com']) == []
+    assert ('CONSISTENCY01', 'error') in problems(results['serial.com'])
+
+
+def test_wait_reports_what_did_not_converge(lab):
+    checker = dnscheck.Checker(parent_servers=[(PARENT, lab.port)], port=lab.port, timeout=2)
+    reports, rounds = dnscheck.check_until_converged(
+        checker.check, ['good.com', 'serial.com'], wait=True, wait_timeout=1.5,
+        delays=iter([0.5] * 10))
+    assert [r['ok'] for r in reports] == [True, False]
+    assert len(rounds) >= 3
+    assert rounds[0]['checked'] == 2 and rounds[1]['checked'] == 1
+    assert rounds[-1]['pending'] == {'serial.com': ['CONSISTENCY01']}
+
+
+def test_module_through_ansible(lab):
+    """The module as a user runs it: ansible localhost -m dnsops.nameservers.delegation_check."""
+    ansible = os.path.join(os.path.dirname(sys.executable), 'ansible')
+    if not os.path.exists(ansible):
+        pytest.skip('ansible is not installed next to %s' % sys.executable)
+    tree = tempfile.mkdtemp(prefix='dnscheck-coll-')
+    os.makedirs(os.path.join(tree, 'ansible_collections', 'dnsops'))
+    os.symlink(ROOT, os.path.join(tree, 'ansible_collections', 'dnsops', 'nameservers'))
+    args = json.dumps({'zones': ['good.com', 'serial.com'], 'parent_servers': ['%s@%d' % (PARENT, lab.port)],
+                       'port': lab.port, 'timeout': 2})
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=tree, ANSIBLE_STDOUT_CALLBACK='json',
+               ANSIBLE_LOAD_CALLBACK_PLUGINS='1', ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    proc = subprocess.run([ansible, 'localhost', '-m', 'dnsops.nameservers.delegation_check', '-a', args],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tree)
+    output = json.loads(proc.stdout.decode())
+    result = output['plays'][0]['tasks'][0]['hosts']['localhost']
+    assert result['failed'] is True
+    assert 'serial.com: CONSISTENCY01' in result['msg']
+    assert [z['zone'] for z in result['zones']] == ['good.com', 'serial.com']
+    assert result['zones'][0]['ok'] is True
+    assert result['zones'][1]['serials'] == {'ns1.serial.com (127.53.0.11@%d)' % lab.port: 2024010101,
+                                             'ns2.serial.com (127.53.0.12@%d)' % lab.port: 2024010102}
