@@ -213,13 +213,14 @@ def test_module_through_ansible(lab):
     os.symlink(ROOT, os.path.join(tree, 'ansible_collections', 'dnsops', 'nameservers'))
     args = json.dumps({'zones': ['good.com', 'serial.com'], 'parent_servers': ['%s@%d' % (PARENT, lab.port)],
                        'port': lab.port, 'timeout': 2})
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=tree, ANSIBLE_STDOUT_CALLBACK='json',
-               ANSIBLE_LOAD_CALLBACK_PLUGINS='1', ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=tree, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_NOCOLOR='1')
     proc = subprocess.run([ansible, 'localhost', '-m', 'dnsops.nameservers.delegation_check', '-a', args],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tree)
-    output = json.loads(proc.stdout.decode())
-    result = output['plays'][0]['tasks'][0]['hosts']['localhost']
-    assert result['failed'] is True
+    stdout = proc.stdout.decode()
+    assert proc.returncode == 2 and 'localhost | FAILED! => ' in stdout, stdout + proc.stderr.decode()
+    result = json.loads(stdout.split(' => ', 1)[1])
+    assert result.get('failed', True) is True and result['failed_checks'] == 1
     assert 'serial.com: CONSISTENCY01' in result['msg']
     assert [z['zone'] for z in result['zones']] == ['good.com', 'serial.com']
     assert result['zones'][0]['ok'] is True

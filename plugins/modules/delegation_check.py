@@ -1,0 +1,381 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) dnsops.nameservers contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: delegation_check
+short_description: Prove that the delegation of zones works, from the parent and from every name server
+version_added: 0.1.0
+description:
+  - Asks the parent zone's servers directly, without recursion, for the referral of each zone (its NS
+    records and the glue in the additional section), then asks every address of every delegated name
+    server for the zone's SOA and NS and requires authoritative answers (AA flag). Queries go over UDP and
+    are repeated over TCP when the answer is truncated.
+  - Compares what it saw and reports one finding per check, passing or failing, each with a level and
+    the Zonemaster test case it corresponds to. C(BASIC01) the parent delegates the zone;
+    C(BASIC02) every name server answers authoritatively (no lame delegation);
+    C(CONNECTIVITY01) and C(CONNECTIVITY02) every name server answers over UDP and over TCP;
+    C(CONSISTENCY01) one SOA serial everywhere; C(CONSISTENCY04) all name servers return the same NS set;
+    C(CONSISTENCY05) the glue equals the A/AAAA records the zone itself serves for in-bailiwick name servers;
+    C(DELEGATION01) at least two name servers; C(DELEGATION02) on distinct addresses;
+    C(DELEGATION07) the parent's NS set equals the zone's; C(NAMESERVER01) no name server offers recursion;
+    C(NAMESERVER03) no name server allows us a zone transfer (AXFR);
+    C(EXPECTED01) (not a Zonemaster case) the parent publishes the names and addresses of O(expected_nameservers).
+  - Name server addresses come from the glue when the parent gives it (also for out-of-bailiwick names
+    whose addresses appear in the referral's additional section); otherwise they are resolved with the
+    system resolver. Only the name servers the parent publishes are queried; names that only the zone's
+    own NS records list are reported (C(DELEGATION07)) but not queried.
+  - Recursion is probed once per server address with a recursive query for the zone's SOA; a server
+    that sets the RA flag in its answer offers recursion to the host running the module.
+  - All queries of all zones run through one bounded pool of threads, so a thousand zones take seconds.
+  - The module only reads; it never changes anything. It typically runs on the controller
+    (C(delegate_to: localhost)) but works on any host with dnspython.
+author:
+  - dnsops.nameservers maintainers
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: The module only sends DNS queries; check mode runs the same checks.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  zones:
+    description:
+      - The zones to check, for example V(example.com). Case and a trailing dot are ignored.
+    type: list
+    elements: str
+    required: true
+    aliases: [zone]
+  parent_servers:
+    description:
+      - Addresses of the parent zone's name servers to ask for the referral, each an IPv4 or IPv6
+        address, optionally followed by C(@port), for example V(198.51.100.2@5353).
+      - When omitted, the parent zone of each zone is found with the system resolver, and all
+        addresses of all its name servers are asked.
+    type: list
+    elements: str
+  expected_nameservers:
+    description:
+      - The name servers the parent should publish for every zone of O(zones); any difference
+        in names, or in addresses where given, is an error (C(EXPECTED01)).
+      - Addresses are compared with the glue, or for out-of-bailiwick names without glue with the
+        addresses the system resolver returns.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The name server's name, for example V(ns1.example.com).
+        type: str
+        required: true
+      addresses:
+        description: Its IPv4 and IPv6 addresses; when empty, only the name is compared.
+        type: list
+        elements: str
+        default: []
+  port:
+    description:
+      - The port the zones' name servers answer on. The parent servers' port is given per server in
+        O(parent_servers) and defaults to 53.
+    type: int
+    default: 53
+  timeout:
+    description:
+      - Seconds to wait for one answer. A server that does not answer within this time fails
+        C(CONNECTIVITY01) or C(CONNECTIVITY02).
+    type: float
+    default: 3
+  concurrency:
+    description:
+      - How many queries are in flight at the same time (threads of the pool).
+    type: int
+    default: 32
+  source_address:
+    description:
+      - Local address to send the queries from.
+    type: str
+  skip_checks:
+    description:
+      - Checks to leave out, by test case id. Leaving out C(NAMESERVER03) sends no AXFR query,
+        C(CONNECTIVITY02) no TCP query (truncated answers still fall back to TCP),
+        C(NAMESERVER01) no recursive query and C(CONSISTENCY05) no A/AAAA query.
+    type: list
+    elements: str
+    default: []
+    choices: [BASIC01, BASIC02, CONNECTIVITY01, CONNECTIVITY02, CONSISTENCY01, CONSISTENCY04, CONSISTENCY05,
+              DELEGATION01, DELEGATION02, DELEGATION07, NAMESERVER01, NAMESERVER03, EXPECTED01]
+  fail_on:
+    description:
+      - The task fails when a finding reaches this level. V(never) only reports.
+      - The same level decides whether a zone counts as RV(zones[].ok) and what O(wait) waits for;
+        with V(never), waiting continues until no warning is left.
+    type: str
+    choices: [error, warning, never]
+    default: error
+  wait:
+    description:
+      - Check again, with exponential backoff (2, 4, 8 ... up to 60 seconds between rounds), the zones
+        that still fail, until all pass or O(wait_timeout) has passed. Use it right after a change at
+        the registry or on the servers, since propagation takes time.
+      - After each round, what is still pending is written to the log (C(-vvv)) and returned in RV(rounds).
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to keep checking when O(wait=true). Glue changes take minutes to reach the registry's
+        servers, hence the generous default.
+    type: int
+    default: 900
+notes:
+  - A finding that a server offers recursion (C(NAMESERVER01)) or allows AXFR (C(NAMESERVER03)) is
+    true for the host that runs the module; run it from outside the servers' own networks.
+  - Queries are sent without EDNS options other than a 1232-byte buffer; DNSSEC is not checked.
+  - Name servers reachable only over IPv6 fail C(CONNECTIVITY01) on hosts without IPv6 connectivity.
+requirements:
+  - dnspython >= 2.3
+seealso:
+  - module: dnsops.nameservers.domain_nameservers
+  - module: dnsops.nameservers.glue_host
+  - name: Zonemaster test case specifications
+    description: What each test case id means, case by case.
+    link: https://github.com/zonemaster/zonemaster/tree/master/docs/specifications/tests
+'''
+
+EXAMPLES = r'''
+- name: Check the delegation of two zones after deploying the name servers
+  dnsops.nameservers.delegation_check:
+    zones:
+      - example.com
+      - example.net
+  delegate_to: localhost
+
+- name: Wait until the registry publishes the new glue and every server has the new serial
+  dnsops.nameservers.delegation_check:
+    zone: example.com
+    expected_nameservers:
+      - name: ns1.example.com
+        addresses: [198.51.100.10, "2001:db8::10"]
+      - name: ns2.example.com
+        addresses: [198.51.100.20]
+    wait: true
+    wait_timeout: 1800
+  delegate_to: localhost
+
+- name: Ask the lab's registry directly, skip the zone transfer check, only report
+  dnsops.nameservers.delegation_check:
+    zones: "{{ nameserver_zones | map(attribute='name') | list }}"
+    parent_servers: [198.51.100.2]
+    skip_checks: [NAMESERVER03]
+    fail_on: never
+  delegate_to: localhost
+  register: delegation
+
+- name: Show what needs fixing
+  ansible.builtin.debug:
+    msg: "{{ delegation.zones | map(attribute='findings') | flatten | selectattr('level', 'in', ['warning', 'error'])
+             | map(attribute='message') | list }}"
+'''
+
+RETURN = r'''
+zones:
+  description: One report per zone, in the order of O(zones).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    zone:
+      description: The zone, lower case without trailing dot.
+      type: str
+      sample: example.com
+    ok:
+      description: No finding of this zone reaches the O(fail_on) level.
+      type: bool
+      sample: true
+    parent_ns:
+      description: The name servers the parent publishes (all parent servers together).
+      type: list
+      elements: str
+      sample: [ns1.example.com, ns2.example.com]
+    glue:
+      description: The addresses in the referral's additional section, by name server.
+      type: dict
+      sample: {"ns1.example.com": ["198.51.100.10"], "ns2.example.com": ["198.51.100.20"]}
+    addresses:
+      description: The addresses queried for each name server, from glue or from the system resolver.
+      type: dict
+      sample: {"ns1.example.com": ["198.51.100.10"], "ns.provider.net": ["203.0.113.53"]}
+    child_ns:
+      description: The name servers the zone's own NS records list (authoritative answers only).
+      type: list
+      elements: str
+      sample: [ns1.example.com, ns2.example.com]
+    serials:
+      description: The SOA serial each server answered authoritatively, by C(name (address)).
+      type: dict
+      sample: {"ns1.example.com (198.51.100.10)": 2026010101, "ns2.example.com (198.51.100.20)": 2026010101}
+    findings:
+      description:
+        - Every check's outcome. O(skip_checks) removes checks; checks whose facts could not be
+          gathered (for example a zone without delegation) are left out.
+        - C(level) is V(ok), V(info), V(warning) or V(error); C(server) is the server concerned, or null.
+      type: list
+      elements: dict
+      sample:
+        - {"test": "CONSISTENCY05", "level": "error", "zone": "example.com", "server": "ns2.example.com (198.51.100.20)",
+           "message": "glue for ns2.example.com at the parent is 198.51.100.20, the zone's own A/AAAA records on
+           ns2.example.com (198.51.100.20) say 198.51.100.21"}
+        - {"test": "CONSISTENCY01", "level": "ok", "zone": "example.com", "server": null,
+           "message": "SOA serial 2026010101 on every name server"}
+failed_checks:
+  description: How many findings reach the O(fail_on) level (warnings and errors for V(never)).
+  returned: always
+  type: int
+  sample: 1
+summary:
+  description: How many findings there are at each level.
+  returned: always
+  type: dict
+  sample: {"ok": 24, "info": 0, "warning": 0, "error": 1}
+converged:
+  description: Whether every zone passed in the end; with O(wait=true), false means the timeout passed first.
+  returned: always
+  type: bool
+  sample: false
+not_converged:
+  description: The zones that still fail, with the test case ids that fail.
+  returned: always
+  type: dict
+  sample: {"example.com": ["CONSISTENCY01"]}
+rounds:
+  description: One entry per round of checks; more than one only with O(wait=true).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"round": 1, "elapsed": 0.41, "checked": 2, "pending": {"example.com": ["CONSISTENCY01"]}},
+           {"round": 2, "elapsed": 2.63, "checked": 1, "pending": {}}]
+queries:
+  description: How many DNS queries were sent (UDP and TCP), all rounds together.
+  returned: always
+  type: int
+  sample: 36
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.dnsops.nameservers.plugins.module_utils import _dnscheck
+
+
+def parse_params(module):
+    """Normalised inputs; fails the module with the option and value on bad input."""
+    params = module.params
+    zones = []
+    for zone in params['zones']:
+        name = _dnscheck.normalize_name(zone or '')
+        if not name or name == '.' or '..' in name:
+            module.fail_json(msg='zones: %r is not a zone name' % zone)
+        if name not in zones:
+            zones.append(name)
+    parents = None
+    if params['parent_servers']:
+        parents = []
+        for spec in params['parent_servers']:
+            try:
+                parents.append(_dnscheck.parse_server(spec))
+            except ValueError as exc:
+                module.fail_json(msg='parent_servers: %s' % exc)
+    expected = None
+    if params['expected_nameservers']:
+        expected = []
+        for entry in params['expected_nameservers']:
+            try:
+                expected.append({'name': _dnscheck.normalize_name(entry['name']),
+                                 'addresses': [_dnscheck.normalize_address(a) for a in entry['addresses'] or []]})
+            except ValueError as exc:
+                module.fail_json(msg='expected_nameservers: %s: %s' % (entry['name'], exc))
+    for option in ('port', 'concurrency'):
+        if params[option] < 1 or (option == 'port' and params[option] > 65535):
+            module.fail_json(msg='%s: %s is out of range' % (option, params[option]))
+    if params['timeout'] <= 0:
+        module.fail_json(msg='timeout: must be more than 0 seconds')
+    return zones, parents, expected
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            zones=dict(type='list', elements='str', required=True, aliases=['zone']),
+            parent_servers=dict(type='list', elements='str'),
+            expected_nameservers=dict(type='list', elements='dict', options=dict(
+                name=dict(type='str', required=True),
+                addresses=dict(type='list', elements='str', default=[]),
+            )),
+            port=dict(type='int', default=53),
+            timeout=dict(type='float', default=3),
+            concurrency=dict(type='int', default=_dnscheck.DEFAULT_CONCURRENCY),
+            source_address=dict(type='str'),
+            skip_checks=dict(type='list', elements='str', default=[], choices=sorted(_dnscheck.TESTS)),
+            fail_on=dict(type='str', default='error', choices=['error', 'warning', 'never']),
+            wait=dict(type='bool', default=False),
+            wait_timeout=dict(type='int', default=900),
+        ),
+        supports_check_mode=True,
+    )
+    if not _dnscheck.HAS_DNSPYTHON:
+        module.fail_json(msg=missing_required_lib('dnspython'), exception=_dnscheck.DNSPYTHON_IMPORT_ERROR)
+
+    params = module.params
+    zones, parents, expected = parse_params(module)
+    checker = _dnscheck.Checker(
+        parent_servers=parents, port=params['port'], timeout=params['timeout'],
+        concurrency=params['concurrency'], skip=params['skip_checks'], expected=expected,
+        source=params['source_address'])
+
+    def on_round(entry):
+        if entry['pending']:
+            module.log('delegation_check round %d: %d zone(s) pending: %s' % (
+                entry['round'], len(entry['pending']),
+                '; '.join('%s: %s' % (z, ', '.join(t)) for z, t in sorted(entry['pending'].items())[:20])))
+
+    reports, rounds = _dnscheck.check_until_converged(
+        checker.check, zones, fail_on=params['fail_on'], wait=params['wait'],
+        wait_timeout=params['wait_timeout'], on_round=on_round)
+
+    summary = dict((level, 0) for level in _dnscheck.LEVELS)
+    failures = []
+    for report in reports:
+        for finding in report['findings']:
+            summary[finding['level']] += 1
+        failures.extend(_dnscheck.failing(report['findings'], params['fail_on']))
+    not_converged = rounds[-1]['pending']
+    result = dict(
+        changed=False,
+        zones=reports,
+        failed_checks=len(failures),
+        summary=summary,
+        converged=not not_converged,
+        not_converged=not_converged,
+        rounds=rounds,
+        queries=checker.transport.count,
+    )
+    if failures and params['fail_on'] != 'never':
+        shown = failures[:10]
+        more = ' (and %d more)' % (len(failures) - len(shown)) if len(failures) > len(shown) else ''
+        waited = ' after waiting %ss' % int(rounds[-1]['elapsed']) if params['wait'] else ''
+        result['msg'] = '%d finding(s) at %s level or above%s: %s%s' % (
+            len(failures), params['fail_on'], waited,
+            '; '.join('%s: %s: %s' % (f['zone'], f['test'], f['message']) for f in shown), more)
+        module.fail_json(**result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
