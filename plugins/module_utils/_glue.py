@@ -356,9 +356,9 @@ def check_registry_host_limits(domain, host, existing_host_names, field='name'):
         raise ValidationError(field, host, rule)
     limit = MAX_HOSTS_PER_CN_DOMAIN if is_cn else MAX_HOSTS_PER_DOMAIN
     if len(existing) >= limit:
-        raise ValidationError(field, host, 'cannot be created: domain %s already has %d DNS hosts, the most %s may have%s'
-                              % (_show(domain), len(existing), 'a .cn domain' if is_cn else 'a domain',
-                                 ' (delete one first)'))
+        raise ValidationError(field, host, 'cannot be created: domain %s already has %d DNS hosts, the most %s may have '
+                                           '(delete one first)'
+                              % (_show(domain), len(existing), 'a .cn domain' if is_cn else 'a domain'))
 
 
 def normalize_nameservers(values, allow_single=False, field='nameservers'):
