@@ -61,7 +61,7 @@ simulator-tests: venv
 	$(PY) -m pytest -q tests/simulators/tests
 
 integration: collection ansible-test-pip
-	$(ANSIBLE_TEST) integration --venv --python 3.11 --color no
+	$(ANSIBLE_TEST) integration --venv --requirements --python 3.11 --color no
 
 test: sanity units simulator-tests integration lab-test
 

@@ -159,10 +159,11 @@ def validate_input(module):
     if params['domain'] is not None:
         domain = normalize_domain(params['domain'], field='domain')
         check_host_in_domain(name, domain, field='name')
-        # .hk and .cn rules that need no registry state; the host count is checked later.
-        check_registry_host_limits(domain, name, [], field='name')
     ips = None
     if params['state'] == 'present':
+        if domain is not None:
+            # .hk and .cn rules that need no registry state; the host count is checked later.
+            check_registry_host_limits(domain, name, [], field='name')
         ips, warnings = normalize_ips(params['ips'], field='ips')
         for warning in warnings:
             module.warn(warning)
