@@ -35,7 +35,7 @@ description:
     that sets the RA flag in its answer offers recursion to the host running the module.
   - All queries of all zones run through one bounded pool of threads, so a thousand zones take seconds.
   - The module only reads; it never changes anything. It typically runs on the controller
-    (C(delegate_to: localhost)) but works on any host with dnspython.
+    (delegated to C(localhost)) but works on any host with dnspython.
 author:
   - dnsops.nameservers maintainers
 extends_documentation_fragment:
