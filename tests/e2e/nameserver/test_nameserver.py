@@ -1,0 +1,249 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dnsops.nameservers contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""End-to-end tests of the nameserver role in the lab (the lab must be up: make lab-up).
+
+ns1 (Debian 12, BIND 9.18) is the default primary; ns2 (Debian 12, NSD 4.6) is the primary of
+delta.test and epsilon.test; ns3 (Debian 13, NSD 4.12) is a secondary of everything. Catalog zones
+are on: ns3 consumes ns1's catalog, ns1 consumes ns2's; ns2 (no catalog support) gets explicit zones.
+The tests run in order and share the lab's state.
+"""
+
+import base64
+import copy
+import json
+import os
+import re
+import subprocess
+import time
+
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import dns.tsigkeyring
+import dns.zone
+import pytest
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
+LAB_INVENTORY = os.path.join(ROOT, 'tests', 'lab', 'inventory.yml')
+SERVERS = {'ns1': '198.51.100.10', 'ns2': '198.51.100.11', 'ns3': '198.51.100.12'}
+KEY_FILE = '/tmp/dnsops-e2e-nameserver/tsig/dnsops-transfer'
+WORK = '/tmp/dnsops-e2e-nameserver'
+
+with open(os.path.join(HERE, 'zones.yml')) as _handle:
+    BASE = yaml.safe_load(_handle)['nameserver_zones']
+BASE_NAMES = [z['name'] for z in BASE]
+
+
+def run_play(zones, limit=None, check=True):
+    """Apply the role with these zones; returns (rc, per-host stats, output)."""
+    os.makedirs(WORK, exist_ok=True)
+    path = os.path.join(WORK, 'zones.json')
+    with open(path, 'w') as handle:
+        json.dump({'nameserver_zones': zones}, handle)
+    env = dict(os.environ)
+    env.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.abspath(os.path.join(ROOT, '..', '..', '..')))
+    env['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.builtin.default'
+    env['ANSIBLE_CALLBACK_RESULT_FORMAT'] = 'json'
+    env['ANSIBLE_CALLBACK_FORMAT_PRETTY'] = 'false'
+    env['ANSIBLE_PIPELINING'] = 'true'
+    env['ANSIBLE_NOCOLOR'] = '1'
+    cmd = ['ansible-playbook', '-v', '-i', LAB_INVENTORY, '-i', os.path.join(HERE, 'inventory.yml'),
+           '-e', '@' + path, os.path.join(HERE, 'site.yml')]
+    if limit:
+        cmd += ['--limit', limit]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, check=False)
+    data = parse_output(proc.stdout)
+    if check:
+        assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
+    return proc.returncode, data
+
+
+def parse_output(text):
+    """{'stats': {host: {...}}, 'tasks': {task name: {host: result}}} from the default callback's -v output."""
+    stats, tasks, current = {}, {}, None
+    for line in text.splitlines():
+        match = re.match(r'^(?:TASK|RUNNING HANDLER) \[(.*)\] \*+', line)
+        if match:
+            current = tasks.setdefault(match.group(1).split(' : ')[-1], {})
+            continue
+        match = re.match(r'^(ok|changed|fatal|failed|skipping): \[([^]]+)\](?: => (\{.*\}))?$', line)
+        if match and current is not None:
+            try:
+                current[match.group(2)] = json.loads(match.group(3) or '{}')
+            except ValueError:
+                current[match.group(2)] = {}
+            continue
+        match = re.match(r'^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', line)
+        if match:
+            stats[match.group(1)] = {'changed': int(match.group(3)), 'failed': int(match.group(5))}
+    return {'stats': stats, 'tasks': tasks}
+
+
+def task_results(data, name):
+    return data['tasks'].get(name, {})
+
+
+def query(server, name, rtype, rd=False):
+    msg = dns.message.make_query(name, rtype)
+    if not rd:
+        msg.flags &= ~dns.flags.RD
+    return dns.query.udp(msg, SERVERS[server], timeout=3)
+
+
+def serial(server, zone):
+    resp = query(server, zone, 'SOA')
+    if resp.rcode() != dns.rcode.NOERROR or not resp.answer:
+        return None
+    return resp.answer[0][0].serial
+
+
+def wait_for(predicate, timeout=60):
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(1)
+
+
+def keyring():
+    with open(KEY_FILE) as handle:
+        secret = base64.b64encode(handle.read().strip().encode()).decode()
+    return dns.tsigkeyring.from_text({'dnsops-transfer': ('hmac-sha256', secret)}), secret
+
+
+def zones_with(changes=None, drop=(), extra=()):
+    zones = [copy.deepcopy(z) for z in BASE if z['name'] not in drop]
+    for zone in zones:
+        zone.update((changes or {}).get(zone['name'], {}))
+    return zones + list(extra)
+
+
+def all_serials(zones):
+    return dict(((s, z), serial(s, z)) for s in SERVERS for z in zones)
+
+
+def test_01_converges():
+    run_play(zones_with())
+
+
+def test_02_every_server_answers_with_authority_and_one_serial():
+    def consistent():
+        serials = all_serials(BASE_NAMES)
+        return all(serials.values()) and all(len(set(serials[(s, z)] for s in SERVERS)) == 1 for z in BASE_NAMES)
+    assert wait_for(consistent), all_serials(BASE_NAMES)
+    for server in SERVERS:
+        for zone in BASE_NAMES:
+            for rtype in ('SOA', 'NS'):
+                resp = query(server, zone, rtype)
+                assert resp.rcode() == dns.rcode.NOERROR and resp.flags & dns.flags.AA, (server, zone, rtype, resp)
+            ns = sorted(r.target.to_text() for r in query(server, zone, 'NS').answer[0])
+            assert ns == ['ns1.alpha.test.', 'ns2.nsd-lab.test.', 'ns3.alpha.test.'], (server, zone, ns)
+        checks = [('www.alpha.test', 'CNAME', 'alpha.test.'), ('mail.alpha.test', 'AAAA', '2001:db8:100::81'),
+                  ('ns1.alpha.test', 'A', '198.51.100.10'), ('ns1.alpha.test', 'AAAA', '2001:db8:100::10'),
+                  ('ns3.alpha.test', 'A', '198.51.100.12'), ('x.apps.alpha.test', 'A', '198.51.100.90'),
+                  ('_sip._tcp.alpha.test', 'SRV', '10 5 5060 sip.alpha.test.'),
+                  ('80.100.51.198.in-addr.arpa', 'PTR', 'alpha.test.'), ('www.gamma.test', 'A', '198.51.100.87'),
+                  ('www.epsilon.test', 'A', '198.51.100.86')]
+        for name, rtype, want in checks:
+            resp = query(server, name, rtype)
+            assert resp.flags & dns.flags.AA and resp.answer, (server, name, rtype, resp)
+            assert want in [r.to_text() for r in resp.answer[-1]], (server, name, rtype, resp)
+        resp = query(server, 'mail.alpha.test', 'A')
+        assert resp.answer[0].ttl == 300
+        txt = query(server, 'long.alpha.test', 'TXT').answer[0][0]
+        assert b''.join(txt.strings) == b'x' * 300 and len(txt.strings) == 2
+        resp = query(server, 'www.sub.alpha.test', 'A')
+        assert not resp.flags & dns.flags.AA and resp.authority, (server, 'delegation', resp)
+
+
+def test_03_axfr_needs_the_key():
+    ring, secret = keyring()
+    for server in SERVERS:
+        with pytest.raises(Exception):
+            dns.zone.from_xfr(dns.query.xfr(SERVERS[server], 'alpha.test', timeout=5))
+    zone = dns.zone.from_xfr(dns.query.xfr(SERVERS['ns1'], 'alpha.test', keyring=ring, keyname='dnsops-transfer', timeout=5))
+    assert zone.get_rdataset('www', 'CNAME') is not None
+    # ns2 (NSD) provides transfers to its secondaries' addresses only, with the key: ask from ns1.
+    out = subprocess.run(['ansible', '-i', LAB_INVENTORY, 'ns1', '-m', 'ansible.builtin.command', '-a',
+                          'dig +noall +answer -y hmac-sha256:dnsops-transfer:%s @198.51.100.11 delta.test AXFR' % secret],
+                         stdout=subprocess.PIPE, universal_newlines=True, cwd=ROOT, check=False).stdout
+    assert 'delta.test.' in out and 'SOA' in out, out
+
+
+def test_04_no_recursion():
+    for server in SERVERS:
+        resp = query(server, 'www.example.org', 'A', rd=True)
+        assert resp.rcode() == dns.rcode.REFUSED and not resp.answer, (server, resp)
+        resp = query(server, 'version.bind', 'TXT')
+        assert not any(b'9.' in s or b'4.' in s for rr in resp.answer for r in rr for s in r.strings), resp
+
+
+def test_05_second_run_changes_nothing():
+    before = all_serials(BASE_NAMES)
+    _rc, data = run_play(zones_with())
+    assert all(s['changed'] == 0 for s in data['stats'].values()), data['stats']
+    assert all_serials(BASE_NAMES) == before
+
+
+def test_06_one_record_changed_reloads_only_that_zone():
+    before = all_serials(BASE_NAMES)
+    changes = {'beta.test': {'records': BASE[1]['records'] + [{'name': 'new', 'type': 'A', 'value': '198.51.100.99'}]}}
+    _rc, data = run_play(zones_with(changes))
+    result = task_results(data, 'Write the zone files of the zones this host is a primary of')
+    assert result['ns1']['changed_zones'] == ['beta.test'] and result['ns1']['added_zones'] == [], result['ns1']
+    assert not result['ns2']['changed'], result['ns2']
+    reload_cmd = task_results(data, 'Reload the changed zones')
+    assert 'beta.test' in reload_cmd['ns1']['cmd'] and 'alpha.test' not in reload_cmd['ns1']['cmd']
+
+    def propagated():
+        return all(query(s, 'new.beta.test', 'A').answer for s in SERVERS)
+    assert wait_for(propagated)
+    after = all_serials(BASE_NAMES)
+    for (server, zone), value in after.items():
+        if zone == 'beta.test':
+            assert value > before[(server, zone)], (server, zone)
+        else:
+            assert value == before[(server, zone)], (server, zone)
+    run_play(zones_with(changes))  # keep the new record for the next tests
+    BASE[1]['records'] = changes['beta.test']['records']
+
+
+def test_07_broken_zone_fails_and_old_data_stays():
+    before = all_serials(BASE_NAMES)
+    changes = {'beta.test': {'records': BASE[1]['records'] + [{'name': 'bad', 'type': 'A', 'value': '300.1.2.3'}]}}
+    rc, data = run_play(zones_with(changes), check=False)
+    assert rc != 0
+    failed = task_results(data, 'Write the zone files of the zones this host is a primary of')['ns1']
+    assert failed.get('failed') and 'beta.test' in failed['msg'] and 'named-checkzone' in failed['msg'], failed
+    assert all_serials(BASE_NAMES) == before
+    assert all(query(s, 'new.beta.test', 'A').answer for s in SERVERS)
+
+
+def test_08_removed_zone_disappears_everywhere():
+    run_play(zones_with({'epsilon.test': {'state': 'absent'}, 'gamma.test': {'state': 'absent'}}))
+
+    def gone():
+        return all(query(s, z, 'SOA').rcode() == dns.rcode.REFUSED for s in SERVERS for z in ('epsilon.test', 'gamma.test'))
+    assert wait_for(gone), [(s, z, dns.rcode.to_text(query(s, z, 'SOA').rcode())) for s in SERVERS for z in ('epsilon.test', 'gamma.test')]
+    assert serial('ns3', 'alpha.test')
+
+
+def test_09_catalog_zone_added_on_the_primary_alone():
+    zeta = {'name': 'zeta.test', 'records': [{'name': 'www', 'type': 'A', 'value': '198.51.100.70'}]}
+    eta = {'name': 'eta.test', 'primaries': ['ns2'], 'records': [{'name': 'www', 'type': 'A', 'value': '198.51.100.71'}]}
+    zones = zones_with(extra=[zeta, eta])
+    run_play(zones, limit='ns1')
+    # ns3 (NSD 4.12) follows ns1's catalog without being configured.
+    assert wait_for(lambda: query('ns3', 'www.zeta.test', 'A').answer), 'ns3 does not serve zeta.test'
+    run_play(zones, limit='ns2')
+    # ns1 (BIND 9.18) follows ns2's catalog.
+    assert wait_for(lambda: query('ns1', 'www.eta.test', 'A').answer), 'ns1 does not serve eta.test'
+    assert query('ns3', 'www.zeta.test', 'A').flags & dns.flags.AA
