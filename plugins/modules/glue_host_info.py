@@ -38,6 +38,12 @@ options:
     type: list
     elements: str
     aliases: [domain]
+  ignore_missing:
+    description:
+      - Leave out the names of O(domains) that are not domains of the account, and list them in RV(missing),
+        instead of failing. Useful to find which of many names are registered in the account.
+    type: bool
+    default: false
 seealso:
   - module: dnsops.nameservers.glue_host
 '''
@@ -47,6 +53,12 @@ EXAMPLES = r'''
   dnsops.nameservers.glue_host_info:
     domain: example.com
   register: glue
+
+- name: Which of our zones are registered in this account?
+  dnsops.nameservers.glue_host_info:
+    domains: [example.com, example.org, customer.net]
+    ignore_missing: true
+  register: registered
 
 - name: Show the addresses of ns1
   ansible.builtin.debug:
@@ -78,6 +90,12 @@ domains:
       type: list
       elements: dict
       sample: [{"name": "ns1.example.com", "ips": ["203.0.113.10", "2001:db8::10"]}]
+missing:
+  description: The names of O(domains) that are not domains of the account (only with O(ignore_missing=true)).
+  returned: success
+  type: list
+  elements: str
+  sample: [not-registered-here.org]
 registrar_calls:
   description: How many registrar API calls the module made.
   returned: always
@@ -109,22 +127,23 @@ def read(rmod):
 
     found = registrar.get_domains(names)
     missing = [name for name in names if found.get(name) is None]
-    if missing:
+    if missing and not rmod.module.params['ignore_missing']:
         raise ValidationError('domains', ', '.join(missing), 'is not a domain of this registrar account')
 
-    domains = [found[name] for name in names]
+    domains = [found[name] for name in names if found.get(name) is not None]
     hosts = run_concurrently(registrar.list_hosts, domains)
     result = []
     for domain, domain_hosts in zip(domains, hosts):
         entry = domain.as_dict()
         entry['hosts'] = [h.as_dict() for h in sorted(domain_hosts, key=lambda h: h.name)]
         result.append(entry)
-    return dict(changed=False, domains=result)
+    return dict(changed=False, domains=result, missing=missing)
 
 
 def main():
     argument_spec = dict(
         domains=dict(type='list', elements='str', aliases=['domain']),
+        ignore_missing=dict(type='bool', default=False),
     )
     argument_spec.update(registrar_argument_spec())
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
