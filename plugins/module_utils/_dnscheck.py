@@ -681,10 +681,11 @@ class Checker(object):
                     servers[zone].append(server)
                     jobs.append((server, 'soa', zone, 'SOA', False))
                     jobs.append((server, 'ns', zone, 'NS', False))
-                    if 'CONNECTIVITY02' not in self.skip:
-                        jobs.append((server, 'tcp', zone, 'SOA', True))
                     if 'NAMESERVER03' not in self.skip:
+                        # any answer to the AXFR query (REFUSED too) also proves TCP for CONNECTIVITY02
                         jobs.append((server, 'axfr', zone, 'AXFR', True))
+                    elif 'CONNECTIVITY02' not in self.skip:
+                        jobs.append((server, 'tcp', zone, 'SOA', True))
                     if 'CONSISTENCY05' not in self.skip:
                         for name in own_names:
                             jobs.append((server, ('own', name, 'A'), name, 'A', False))
@@ -712,6 +713,17 @@ class Checker(object):
                 elif key == 'recursion':
                     probed[(server['address'], server['port'])] = summary
                 else:
+                    server[key] = summary
+            if 'CONNECTIVITY02' not in self.skip and 'NAMESERVER03' not in self.skip:
+                # servers that dropped the AXFR query get a plain SOA query over TCP
+                retry = []
+                for zone in zones:
+                    for server in servers[zone]:
+                        if server['axfr'].get('error') is None:
+                            server['tcp'] = dict(server['axfr'], via='AXFR')
+                        else:
+                            retry.append((server, 'tcp', zone, 'SOA', True))
+                for server, key, summary in self._map(pool, ask_server, retry):
                     server[key] = summary
         results = []
         for zone in zones:

@@ -37,7 +37,7 @@ description:
   - The module only reads; it never changes anything. It typically runs on the controller
     (delegated to C(localhost)) but works on any host with dnspython.
 author:
-  - dnsops.nameservers maintainers
+  - dnsops.nameservers maintainers (@dnsops)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:

@@ -24,7 +24,7 @@ SOA = '@ 300 IN SOA {mname}. hostmaster.{origin}. {serial} 3600 600 86400 300\n'
 
 def free_port(addresses):
     """A port that is free for UDP and TCP on all ``addresses``."""
-    for _ in range(200):
+    for _attempt in range(200):
         port = random.randint(20000, 60000)
         socks = []
         try:
@@ -144,7 +144,7 @@ class Nsd(Daemon):
                 lines.append('  provide-xfr: 0.0.0.0/0 NOKEY')
         with open(conf, 'w') as handle:
             handle.write('\n'.join(lines) + '\n')
-        check = subprocess.run(['nsd-checkconf', conf], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        check = subprocess.run(['nsd-checkconf', conf], check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if check.returncode:
             raise RuntimeError('nsd-checkconf: %s' % check.stdout.decode())
         return ['nsd', '-d', '-c', conf]
@@ -171,7 +171,6 @@ class Bind(Daemon):
             '  dnssec-validation no;',
             '  notify no;',
             '  version none;',
-            '  minimal-responses no;',
             '};',
             'controls { };',
         ]
@@ -180,7 +179,7 @@ class Bind(Daemon):
                          % (name, name, ' allow-transfer { any; };' if axfr else ''))
         with open(conf, 'w') as handle:
             handle.write('\n'.join(lines) + '\n')
-        check = subprocess.run(['named-checkconf', conf], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        check = subprocess.run(['named-checkconf', conf], check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if check.returncode:
             raise RuntimeError('named-checkconf: %s' % check.stdout.decode())
         return ['named', '-g', '-c', conf, '-n', '1']
@@ -199,7 +198,7 @@ class Lab(object):
 
     def _add_addresses(self):
         """BIND listens only on addresses an interface has: put them on lo (removed by stop())."""
-        have = subprocess.run(['ip', '-o', 'addr', 'show', 'dev', 'lo'], stdout=subprocess.PIPE).stdout.decode()
+        have = subprocess.run(['ip', '-o', 'addr', 'show', 'dev', 'lo'], check=True, stdout=subprocess.PIPE).stdout.decode()
         for address in self.addresses:
             if ' %s/' % address not in have and address != '127.0.0.1':
                 subprocess.run(['ip', 'addr', 'add', '%s/32' % address, 'dev', 'lo'], check=True)
@@ -230,7 +229,7 @@ class Lab(object):
         for daemon in self.daemons:
             daemon.stop()
         for address in self.added:
-            subprocess.run(['ip', 'addr', 'del', '%s/32' % address, 'dev', 'lo'])
+            subprocess.run(['ip', 'addr', 'del', '%s/32' % address, 'dev', 'lo'], check=False)
         self.added = []
         if not keep:
             shutil.rmtree(self.workdir, ignore_errors=True)

@@ -233,7 +233,7 @@ def test_queries_sent_for_a_healthy_zone():
     ns1 = sorted(q for q in net.log if q[2] == NS1)
     assert ns1 == sorted([
         ('example.com', 'SOA', NS1, 53, False, False), ('example.com', 'NS', NS1, 53, False, False),
-        ('example.com', 'SOA', NS1, 53, True, False), ('example.com', 'AXFR', NS1, 53, True, False),
+        ('example.com', 'AXFR', NS1, 53, True, False),      # its REFUSED also proves TCP (CONNECTIVITY02)
         ('example.com', 'SOA', NS1, 53, False, True),       # the recursion probe, RD set
         ('ns1.example.com', 'A', NS1, 53, False, False), ('ns1.example.com', 'AAAA', NS1, 53, False, False),
         ('ns2.example.com', 'A', NS1, 53, False, False), ('ns2.example.com', 'AAAA', NS1, 53, False, False)])
@@ -245,6 +245,21 @@ def test_skip_checks_send_no_queries_for_them():
     assert not [q for q in net.log if q[1] in ('AXFR', 'A', 'AAAA') or q[4] or q[5]]
     assert set(f['test'] for f in findings) == ALL_OK - set(['NAMESERVER03', 'NAMESERVER01', 'CONNECTIVITY02',
                                                              'CONSISTENCY05'])
+
+
+def test_tcp_soa_when_axfr_is_skipped_or_dropped():
+    net = healthy()
+    findings = findings_of(net, skip=['NAMESERVER03'])
+    assert sorted(q[:2] for q in net.log if q[4]) == [('example.com', 'SOA')] * 3
+    assert ('CONNECTIVITY02', 'ok') in [(f['test'], f['level']) for f in findings]
+    net = healthy()
+    original = net.query
+    net.query = lambda q, t, a, p=53, tcp=False, rd=False: (
+        dc.Exchange(error='the server closed the TCP connection without answering', transport='tcp')
+        if t == 'AXFR' and a == NS1 else original(q, t, a, p, tcp, rd))
+    findings = findings_of(net)
+    assert sorted(q[:3] for q in net.log if q[4] and q[1] == 'SOA') == [('example.com', 'SOA', NS1)]
+    assert problems(findings) == []
 
 
 def test_not_delegated_is_basic01():
@@ -418,7 +433,7 @@ def test_expected_nameservers():
     assert ('EXPECTED01', 'ok') in [(f['test'], f['level']) for f in findings_of(healthy(), expected=good)]
     wrong = [{'name': 'ns1.example.com', 'addresses': ['198.51.100.11']}, {'name': 'ns3.example.com', 'addresses': []}]
     findings = findings_of(healthy(), expected=wrong)
-    assert [m for m in text(findings, 'EXPECTED01').split(' | ')] == [
+    assert text(findings, 'EXPECTED01').split(' | ') == [
         'the parent does not publish ns3.example.com (it publishes ns1.example.com, ns2.example.com)',
         'the parent publishes ns2.example.com, which is not expected',
         'ns1.example.com: expected 198.51.100.11, the glue at the parent is 198.51.100.10']
@@ -489,7 +504,7 @@ def scripted_check(converge_after):
 
 def test_backoff_delays():
     delays = dc.backoff_delays(2, 2, 10)
-    assert [next(delays) for _ in range(6)] == [2, 4, 8, 10, 10, 10]
+    assert [next(delays) for _n in range(6)] == [2, 4, 8, 10, 10, 10]
 
 
 def test_wait_rechecks_only_pending_zones_with_backoff():
