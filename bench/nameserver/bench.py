@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) dnsops.nameservers contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -9,7 +8,7 @@ Needs the lab (make lab-up). For each zone count: a first run (not timed) then a
 a timed rerun with one zone changed, for the role (BIND primary ns1 + NSD secondary ns2) and for the
 baseline (one template task iteration per zone on ns1). Prints seconds and ratios.
 
-    bench/nameserver/bench.py 10 100 1000 10000 [--baseline-max 1000]
+    python3 bench/nameserver/bench.py 10 100 1000 10000 [--baseline-max 1000]
 """
 
 import argparse
@@ -84,8 +83,8 @@ def main():
         print('%8d %s %s %s %s %s %s' % (row['zones'], cell('role_noop'), cell('baseline_noop'), ratio('role_noop', 'baseline_noop'),
                                          cell('role_one'), cell('baseline_one'), ratio('role_one', 'baseline_one')))
     first, last = rows[0], rows[-1]
-    print('\nrole no-op growth %d -> %d zones: x%.2f (zones x%d)' % (first['zones'], last['zones'], last['role_noop'] / first['role_noop'],
-                                                                   last['zones'] // first['zones']))
+    growth = last['role_noop'] / first['role_noop']
+    print('\nrole no-op growth %d -> %d zones: x%.2f (zones x%d)' % (first['zones'], last['zones'], growth, last['zones'] // first['zones']))
 
 
 if __name__ == '__main__':

@@ -119,7 +119,7 @@ def _values(record):
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
-        return [v for v in value]
+        return list(value)
     return [value]
 
 

@@ -28,7 +28,7 @@ description:
   - The action plugin of the same name reads the O(zones[].file) of each zone on the controller
     (searching the role's or playbook's C(files/)) and sends its content.
 author:
-  - dnsops.nameservers maintainers
+  - dnsops.nameservers maintainers (@dnsops)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.files
@@ -41,8 +41,6 @@ attributes:
     details: One diff per changed, added or removed zone file.
   platform:
     platforms: posix
-  safe_file_operations:
-    support: full
 options:
   zones:
     description:
@@ -218,7 +216,6 @@ zone_count:
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 
 from concurrent.futures import ThreadPoolExecutor
@@ -308,20 +305,19 @@ def _plan(module):
     return wanted, members
 
 
-def _check_zone(checker, zone, path):
+def _check_zone(module, checker, zone, path):
     if checker == 'none':
         return None
     if checker == 'named-checkzone':
         cmd = [checker, '-k', 'fail', '-n', 'fail', zone, path]
     else:
         cmd = [checker, zone, path]
-    try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        out = proc.communicate()[0]
-    except OSError as exc:
-        return '%s: cannot run %s: %s' % (zone, checker, to_native(exc))
-    if proc.returncode != 0:
-        return '%s: %s' % (zone, to_native(out).strip().replace(path, zone_file_name(zone)))
+    executable = module.get_bin_path(checker)
+    if not executable:
+        return '%s: cannot run %s: not found' % (zone, checker)
+    rc, out, err = module.run_command([executable] + cmd[1:])
+    if rc != 0:
+        return '%s: %s' % (zone, to_native(out + err).strip().replace(path, zone_file_name(zone)))
     return None
 
 
@@ -442,7 +438,7 @@ def run_module():
                 staged[zone] = path
             checker = params['checker']
             with ThreadPoolExecutor(max_workers=4) as pool:
-                errors = [e for e in pool.map(lambda item: _check_zone(checker, item[0], item[1]), sorted(staged.items())) if e]
+                errors = [e for e in pool.map(lambda item: _check_zone(module, checker, item[0], item[1]), sorted(staged.items())) if e]
             if errors:
                 module.fail_json(msg='%d zone(s) failed %s; nothing was written: %s' % (len(errors), checker, ' | '.join(errors)),
                                  errors=errors, changed=False)

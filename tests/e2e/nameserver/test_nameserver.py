@@ -73,7 +73,7 @@ def parse_output(text):
         if match:
             current = tasks.setdefault(match.group(1).split(' : ')[-1], {})
             continue
-        match = re.match(r'^(ok|changed|fatal|failed|skipping): \[([^]]+)\](?: => (\{.*\}))?$', line)
+        match = re.match(r'^(ok|changed|fatal|failed|skipping): \[([^]]+)\](?:: FAILED!)?(?: => (\{.*\}))?$', line)
         if match and current is not None:
             try:
                 current[match.group(2)] = json.loads(match.group(3) or '{}')
