@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) dnsops.nameservers contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -62,7 +61,7 @@ def build_lab(zones):
 
 
 def dig(args):
-    return subprocess.run(['dig'] + args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.decode()
+    return subprocess.run(['dig'] + args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False).stdout.decode()
 
 
 def baseline(zones, port):
@@ -89,7 +88,7 @@ def baseline(zones, port):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--zones', type=int, default=1000)
     parser.add_argument('--baseline-zones', type=int, default=None, help='dig on this many zones (default: all)')
     parser.add_argument('--concurrency', type=int, default=32)
@@ -105,7 +104,7 @@ def main():
           % (len(zones), ', '.join(SERVERS), PARENT, lab.port, time.monotonic() - started))
     try:
         times = []
-        for _ in range(args.repeat):
+        for _run in range(args.repeat):
             checker = dnscheck.Checker(parent_servers=[(PARENT, lab.port)], port=lab.port, timeout=3,
                                        concurrency=args.concurrency)
             started = time.monotonic()
@@ -116,13 +115,13 @@ def main():
             for _d, findings in results:
                 for finding in findings:
                     levels[finding['level']] = levels.get(finding['level'], 0) + 1
+            count = checker.transport.count
             print('delegation_check core: %d zones, %d queries, %.2f s (%.0f queries/s), concurrency %d, '
-                  'zones failing: %d, findings %s' % (len(zones), checker.transport.count, times[-1],
-                                                       checker.transport.count / times[-1], args.concurrency,
-                                                       len(failing), levels))
+                  'zones failing: %d, findings %s'
+                  % (len(zones), count, times[-1], count / times[-1], args.concurrency, len(failing), levels))
             if failing:
-                print('  first failing: %s %s' % (failing[0], [f['message'] for f in results[zones.index(failing[0])][1]
-                                                                if f['level'] == 'error'][:3]))
+                errors = [f['message'] for f in results[zones.index(failing[0])][1] if f['level'] == 'error']
+                print('  first failing: %s %s' % (failing[0], errors[:3]))
         core = min(times)
 
         sample = zones[:args.baseline_zones or len(zones)]

@@ -74,9 +74,8 @@ def lab():
         server.add_zone('good.com', child('good.com'))
         server.add_zone('badglue.com', child('badglue.com', own={
             'ns1.badglue.com': [NS1], 'ns2.badglue.com': ['127.53.0.22']}))
-        server.add_zone('extra.com', child('extra.com', ns=['ns1.extra.com', 'ns2.extra.com', 'ns9.extra.com'],
-                                          own={'ns1.extra.com': [NS1], 'ns2.extra.com': [NS2],
-                                               'ns9.extra.com': ['127.53.0.19']}))
+        extra_own = {'ns1.extra.com': [NS1], 'ns2.extra.com': [NS2], 'ns9.extra.com': ['127.53.0.19']}
+        server.add_zone('extra.com', child('extra.com', ns=sorted(extra_own), own=extra_own))
     nsd.add_zone('serial.com', child('serial.com', serial=2024010101))
     bind.add_zone('serial.com', child('serial.com', serial=2024010102))
     nsd.add_zone('lame.com', child('lame.com'))            # the BIND on NS2 does not serve it: REFUSED
