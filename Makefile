@@ -13,7 +13,7 @@ COLL_DIR := $(COLL_ROOT)/ansible_collections/dnsops/nameservers
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 
-.PHONY: help venv collection test sanity units simulator-tests integration
+.PHONY: help venv collection test sanity units simulator-tests dnscheck-tests integration ansible-test-pip
 
 help:
 	@echo "make demo     bring the lab up and run the deploy playbook against it"
@@ -60,9 +60,14 @@ units: collection ansible-test-pip
 simulator-tests: venv
 	$(PY) -m pytest -q tests/simulators/tests
 
+# delegation_check against real NSD and BIND daemons on loopback (installs them when missing).
+dnscheck-tests: venv
+	tests/dnscheck/setup.sh
+	$(PY) -m pytest -q tests/dnscheck
+
 integration: collection ansible-test-pip
 	$(ANSIBLE_TEST) integration --venv --requirements --python 3.11 --color no
 
-test: sanity units simulator-tests integration lab-test
+test: sanity units simulator-tests dnscheck-tests integration lab-test
 
 -include tests/lab/lab.mk

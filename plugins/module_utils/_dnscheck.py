@@ -596,8 +596,11 @@ class Checker(object):
     """
 
     def __init__(self, parent_servers=None, port=53, timeout=DEFAULT_TIMEOUT, concurrency=DEFAULT_CONCURRENCY,
-                 skip=(), expected=None, transport=None, resolver=None, source=None):
+                 skip=(), expected=None, transport=None, resolver=None, source=None, nameservers_from='parent'):
         self.parent_servers = parent_servers          # [(address, port)] or None: discover
+        # 'expected': ask no parent; the expected name servers stand in for its referral (a check
+        # of the servers themselves before any delegation points at them).
+        self.nameservers_from = nameservers_from
         self.port = port
         self.timeout = timeout
         self.concurrency = max(1, int(concurrency))
@@ -627,13 +630,20 @@ class Checker(object):
         except dns.exception.DNSException as exc:
             return [], 'the parent zone\'s name servers could not be found: %s' % exc
 
+    def expected_referral(self):
+        """The expected name servers in the shape of a parent's referral."""
+        entries = self.expected or []
+        return {'server': 'expected_nameservers', 'error': None, 'kind': 'referral',
+                'ns': sorted(e['name'] for e in entries),
+                'glue': dict((e['name'], sorted(e['addresses'])) for e in entries if e['addresses'])}
+
     def check(self, zones):
         """``[(data, findings)]`` for ``zones``, in order."""
         zones = [normalize_name(z) for z in zones]
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             # 1. Referrals from every parent server.
             referral_jobs, discovery_errors = [], {}
-            for zone in zones:
+            for zone in zones if self.nameservers_from == 'parent' else []:
                 parents, error = self.parents_for(zone)
                 if error:
                     discovery_errors[zone] = error
@@ -647,6 +657,9 @@ class Checker(object):
             referrals = dict((z, []) for z in zones)
             for zone, summary in self._map(pool, ask_parent, referral_jobs):
                 referrals[zone].append(summary)
+            if self.nameservers_from == 'expected':
+                for zone in zones:
+                    referrals[zone].append(self.expected_referral())
 
             # 2. Addresses of the name servers: glue, else the system resolver (once per name).
             addresses, to_resolve = {}, set()

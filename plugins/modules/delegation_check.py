@@ -64,6 +64,17 @@ options:
         addresses of all its name servers are asked.
     type: list
     elements: str
+  nameservers_from:
+    description:
+      - Where the name servers to query come from.
+      - V(parent) asks the parent zone's servers for the referral, as resolvers do.
+      - V(expected) asks no parent and queries the servers of O(expected_nameservers) at their addresses,
+        as if the parent published them, to prove the servers answer for the zones before any delegation
+        points at them. C(BASIC01), C(DELEGATION07), C(CONSISTENCY05) and C(EXPECTED01) then compare the
+        zone with O(expected_nameservers) instead of the parent's referral.
+    type: str
+    choices: [parent, expected]
+    default: parent
   expected_nameservers:
     description:
       - The name servers the parent should publish for every zone of O(zones); any difference
@@ -314,6 +325,7 @@ def main():
         argument_spec=dict(
             zones=dict(type='list', elements='str', required=True, aliases=['zone']),
             parent_servers=dict(type='list', elements='str'),
+            nameservers_from=dict(type='str', default='parent', choices=['parent', 'expected']),
             expected_nameservers=dict(type='list', elements='dict', options=dict(
                 name=dict(type='str', required=True),
                 addresses=dict(type='list', elements='str', default=[]),
@@ -327,6 +339,7 @@ def main():
             wait=dict(type='bool', default=False),
             wait_timeout=dict(type='int', default=900),
         ),
+        required_if=[('nameservers_from', 'expected', ['expected_nameservers'])],
         supports_check_mode=True,
     )
     if not _dnscheck.HAS_DNSPYTHON:
@@ -337,7 +350,7 @@ def main():
     checker = _dnscheck.Checker(
         parent_servers=parents, port=params['port'], timeout=params['timeout'],
         concurrency=params['concurrency'], skip=params['skip_checks'], expected=expected,
-        source=params['source_address'])
+        source=params['source_address'], nameservers_from=params['nameservers_from'])
 
     def on_round(entry):
         if entry['pending']:

@@ -120,6 +120,31 @@ def test_wrong_glue_is_consistency05(lab):
     assert 'say 127.53.0.22' in text
 
 
+def expected_run(lab, zones, expected):
+    checker = dnscheck.Checker(port=lab.port, timeout=2, concurrency=16, nameservers_from='expected',
+                               expected=expected)
+    return dict((data['zone'], (data, findings)) for data, findings in checker.check(zones))
+
+
+def test_expected_mode_checks_the_servers_before_any_delegation(lab):
+    expected = [{'name': 'ns1.good.com', 'addresses': [NS1]}, {'name': 'ns2.good.com', 'addresses': [NS2]}]
+    data, findings = expected_run(lab, ['good.com'], expected)['good.com']
+    assert problems(findings) == []
+    # no parent was asked: the only "referral" is the expected name servers
+    assert [r['server'] for r in data['referrals']] == ['expected_nameservers']
+    assert set(s['address'] for s in data['servers']) == set([NS1, NS2])
+
+
+def test_expected_mode_finds_a_server_that_does_not_serve_the_zone(lab):
+    expected = [{'name': 'ns1.lame.com', 'addresses': [NS1]}, {'name': 'ns2.lame.com', 'addresses': [NS2]}]
+    data, findings = expected_run(lab, ['lame.com'], expected)['lame.com']
+    assert ('BASIC02', 'error') in problems(findings)
+    # and the zone's own A records disagreeing with the inventory's addresses are CONSISTENCY05
+    expected = [{'name': 'ns1.badglue.com', 'addresses': [NS1]}, {'name': 'ns2.badglue.com', 'addresses': [NS2]}]
+    data, findings = expected_run(lab, ['badglue.com'], expected)['badglue.com']
+    assert ('CONSISTENCY05', 'error') in problems(findings)
+
+
 def test_serial_mismatch_is_consistency01(lab):
     findings = run(lab, ['serial.com'])['serial.com']
     assert problems(findings) == [('CONSISTENCY01', 'error')]
