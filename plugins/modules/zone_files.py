@@ -358,7 +358,7 @@ def run_module():
     state_file = params['state_file'] or os.path.join(directory, '.serials.json')
 
     for zone in params['zones']:
-        if zone['file'] is not None and zone['content'] is None:
+        if zone['file'] is not None and zone['content'] is None and zone['state'] == 'present':
             module.fail_json(msg='zone %s: file %s was not read; run the module through its action plugin '
                              '(dnsops.nameservers.zone_files) or give content' % (zone['name'], zone['file']))
     try:
