@@ -13,7 +13,7 @@ COLL_DIR := $(COLL_ROOT)/ansible_collections/dnsops/nameservers
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 
-.PHONY: help venv collection test sanity units simulator-tests dnscheck-tests integration ansible-test-pip
+.PHONY: help venv collection live-collection demo lint test sanity units simulator-tests dnscheck-tests integration ansible-test-pip
 
 help:
 	@echo "make demo     bring the lab up and run the deploy playbook against it"
@@ -68,6 +68,29 @@ dnscheck-tests: venv
 integration: collection ansible-test-pip
 	$(ANSIBLE_TEST) integration --venv --requirements --python 3.11 --color no
 
-test: sanity units simulator-tests dnscheck-tests integration lab-test
+# The demo and the lab's end-to-end tests use this checkout as the collection, through a link.
+LIVE_COLL_ROOT := $(ROOT)/build/live
+live-collection:
+	mkdir -p $(LIVE_COLL_ROOT)/ansible_collections/dnsops
+	ln -sfn $(ROOT) $(LIVE_COLL_ROOT)/ansible_collections/dnsops/nameservers
+
+LAB_INVENTORIES := -i tests/lab/inventory.yml -i tests/lab/demo/inventory.yml
+DEMO_REPORT := /run/dnsops-lab/demo-report.json
+
+demo: venv lab-up live-collection
+	ANSIBLE_COLLECTIONS_PATH=$(LIVE_COLL_ROOT) $(VENV)/bin/ansible-playbook $(LAB_INVENTORIES) \
+	    tests/lab/demo/demo.yml -e demo_report=$(DEMO_REPORT)
+	@echo; echo "== The demo's domains, as the registry and the servers see them now"; echo
+	@$(PY) tests/lab/demo/summary.py $(DEMO_REPORT)
+	@echo "Ask the registry (the parent of com, net and cn) and the servers yourself:"
+	@echo "  dig @198.51.100.2 customer-a.com NS +norecurse     # the referral and its glue"
+	@echo "  dig @198.51.100.10 customer-a.com SOA               # ns1 (BIND), also .11 (NSD) and .12"
+	@echo "Run it again (a no-op converge): make demo.   Take the lab down: make lab-down"
+
+# ansible-lint's production profile on the roles and playbooks users run.
+lint: venv live-collection
+	ANSIBLE_COLLECTIONS_PATH=$(LIVE_COLL_ROOT) $(VENV)/bin/ansible-lint --profile production roles playbooks tests/lab/demo
+
+test: lint sanity units simulator-tests dnscheck-tests integration lab-test
 
 -include tests/lab/lab.mk
