@@ -1,0 +1,212 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dnsops.nameservers contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""End-to-end: the one playbook (dnsops.nameservers.deploy) against the lab, with the demo's
+inventory. Real SSH to the lab hosts, real BIND and NSD, the registrar simulator over HTTP,
+the registry's NSD serving the referrals, and dnspython asking all of them.
+
+The lab must be up with fresh hosts (make e2e-test brings it up and down). The tests run in
+order and share the lab's state.
+"""
+
+import json
+import os
+import re
+import subprocess
+import time
+import urllib.request
+
+import dns.flags
+import dns.message
+import dns.query
+import dns.rdatatype
+import pytest
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
+LAB = os.path.join(ROOT, 'tests', 'lab')
+INVENTORIES = ['-i', os.path.join(LAB, 'inventory.yml'), '-i', os.path.join(LAB, 'demo', 'inventory.yml')]
+REGISTRY = '198.51.100.2'
+SERVERS = {'ns1.example.com': '198.51.100.10', 'ns2.example.com': '198.51.100.11', 'ns3.example.com': '198.51.100.12'}
+NS_NAMES = sorted(SERVERS)
+NS2_NEW = '198.51.100.21'
+SIMULATOR_LOG = '/run/dnsops-lab/sim/requests.jsonl'
+CUSTOMER_D = {'name': 'customer-d.org', 'records': [{'name': '@', 'type': 'A', 'value': '198.51.100.86'}]}
+WORK = '/tmp/dnsops-e2e-deploy'
+
+with open(os.path.join(LAB, 'inventory.yml')) as _handle:
+    LAB_VARS = yaml.safe_load(_handle)['all']['vars']
+SIMULATOR = 'http://' + LAB_VARS['lab_simulator_endpoint']
+with open(os.path.join(LAB, 'demo', 'inventory.yml')) as _handle:
+    DEMO = yaml.safe_load(_handle)['all']['children']['nameservers']
+ZONES = DEMO['vars']['nameserver_zones']
+ZONE_NAMES = [zone['name'] for zone in ZONES]
+
+
+def ns2_moved_inventory():
+    """An inventory layered over the demo's: ns2 now has another IPv4 address."""
+    os.makedirs(WORK, exist_ok=True)
+    path = os.path.join(WORK, 'ns2-moved.yml')
+    with open(path, 'w') as handle:
+        yaml.safe_dump({'all': {'children': {'nameservers': {'hosts': {'ns2': {
+            'nameserver_addresses': [NS2_NEW, '2001:db8:100::11']}}}}}}, handle)
+    return ['-i', path]
+
+
+def playbook(name, extra=None, expect_rc=0, inventories=()):
+    """Run a playbook with the lab's and the demo's inventories; returns (recap, output)."""
+    os.makedirs(WORK, exist_ok=True)
+    cmd = ['ansible-playbook'] + INVENTORIES + list(inventories) + [name]
+    if extra:
+        path = os.path.join(WORK, 'extra.json')
+        with open(path, 'w') as handle:
+            json.dump(extra, handle)
+        cmd += ['-e', '@' + path]
+    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_PIPELINING='true')
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False)
+    with open(os.path.join(WORK, 'last-run.log'), 'w') as handle:
+        handle.write(proc.stdout)
+    assert proc.returncode == expect_rc, proc.stdout[-6000:]
+    recap = dict((host, dict((k, int(v)) for k, v in re.findall(r'(\w+)=(\d+)', stats)))
+                 for host, stats in re.findall(r'^(\S+)\s+:\s+(ok=.*)$', proc.stdout, re.M))
+    return recap, proc.stdout
+
+
+def deploy(extra=None, expect_rc=0, inventories=()):
+    return playbook('dnsops.nameservers.deploy', extra, expect_rc, inventories)
+
+
+def admin(path, body=None):
+    request = urllib.request.Request(SIMULATOR + '/_admin/' + path, method='POST' if body is not None else 'GET',
+                                     data=json.dumps(body).encode() if body is not None else None,
+                                     headers={'Content-Type': 'application/json'})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read().decode())
+
+
+def write_count():
+    """The writes the simulator accepted so far, from its request log."""
+    with open(SIMULATOR_LOG) as handle:
+        return [entry for entry in map(json.loads, handle) if entry['write']]
+
+
+def ask(server, name, rdtype):
+    query = dns.message.make_query(name, rdtype)
+    query.flags &= ~dns.flags.RD
+    return dns.query.udp(query, server, timeout=3)
+
+
+def referral(name):
+    """NS names and glue the registry publishes for ``name``."""
+    answer = ask(REGISTRY, name, 'NS')
+    names = sorted(str(rd.target).rstrip('.') for rrset in answer.authority if rrset.rdtype == dns.rdatatype.NS
+                   for rd in rrset)
+    glue = {}
+    for rrset in answer.additional:
+        if rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+            glue.setdefault(str(rrset.name).rstrip('.'), set()).update(rd.address for rd in rrset)
+    return names, glue
+
+
+def serial(server, zone):
+    answer = ask(server, zone, 'SOA')
+    assert answer.flags & dns.flags.AA, '%s is not authoritative for %s' % (server, zone)
+    return answer.answer[0][0].serial
+
+
+def wait_for(predicate, what, timeout=30):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError('timed out waiting for ' + what)
+        time.sleep(0.5)
+
+
+def test_deploy_from_scratch():
+    recap, _ = deploy()
+    assert recap['localhost']['failed'] == 0
+    state = admin('state')
+    hosts = state['domains']['example.com']['hosts']
+    assert sorted(hosts) == NS_NAMES
+    for name, address in SERVERS.items():
+        assert address in hosts[name]
+    for zone in ZONE_NAMES:
+        assert sorted(state['domains'][zone]['nameservers']) == NS_NAMES
+        # the registry's DNS publishes it, and every server answers for it with one serial
+        names, glue = wait_for(lambda z=zone: referral(z) if referral(z)[0] == NS_NAMES else None, 'referral of ' + zone)
+        assert glue['ns2.example.com'] == set(['198.51.100.11', '2001:db8:100::11'])
+        assert len(set(serial(address, zone) for address in SERVERS.values())) == 1
+
+
+def test_second_run_changes_nothing_and_writes_nothing():
+    before = len(write_count())
+    recap, _ = deploy()
+    assert all(stats['changed'] == 0 for stats in recap.values()), recap
+    assert len(write_count()) == before
+
+
+def test_a_new_customer_domain_changes_only_that_domain():
+    admin('domains/customer-d.org', {'instance_id': 'S20261W0000005',
+                                     'nameservers': ['dns1.hichina.com', 'dns2.hichina.com']})
+    serials = dict((zone, serial(SERVERS['ns1.example.com'], zone)) for zone in ZONE_NAMES)
+    before = len(write_count())
+    deploy({'nameserver_zones': ZONES + [CUSTOMER_D]})
+    new_writes = write_count()[before:]
+    assert [w['action'] for w in new_writes] == ['SaveBatchTaskForModifyingDomainDns']
+    assert [v for k, v in new_writes[0]['params'].items() if k.startswith('DomainName.')] == ['customer-d.org']
+    assert dict((zone, serial(SERVERS['ns1.example.com'], zone)) for zone in ZONE_NAMES) == serials
+    wait_for(lambda: referral('customer-d.org')[0] == NS_NAMES, 'referral of customer-d.org')
+    for address in SERVERS.values():
+        wait_for(lambda a=address: ask(a, 'customer-d.org', 'A').flags & dns.flags.AA, 'customer-d.org on ' + address)
+
+
+def test_changing_the_address_of_ns2():
+    # The new address exists on ns2 first, as it would when a provider assigns one.
+    subprocess.run(['ansible'] + INVENTORIES + ['ns2', '-m', 'ansible.builtin.command',
+                                                '-a', 'ip addr replace %s/24 dev eth0' % NS2_NEW],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    _, output = deploy({'nameserver_zones': ZONES + [CUSTOMER_D]}, inventories=ns2_moved_inventory())
+    # The pre-delegation check asked the new address before the glue changed at the registry.
+    precheck = output.index('Ask every published name server for every zone')
+    glue_change = output.index('Ensure a glue host for every published name server')
+    assert precheck < glue_change
+    assert admin('state')['domains']['example.com']['hosts']['ns2.example.com'] == [NS2_NEW, '2001:db8:100::11']
+    names, glue = wait_for(lambda: referral('customer-a.com') if NS2_NEW in referral('customer-a.com')[1].get(
+        'ns2.example.com', ()) else None, 'the new glue of ns2')
+    assert names == NS_NAMES
+    assert '198.51.100.11' not in glue['ns2.example.com']
+    assert serial(NS2_NEW, 'customer-a.com') == serial(SERVERS['ns1.example.com'], 'customer-a.com')
+
+
+def test_wrong_glue_is_found_and_repaired():
+    extra = {'nameserver_zones': ZONES + [CUSTOMER_D]}
+    moved = ns2_moved_inventory()
+    # Someone sets ns1's glue to a wrong address by hand at the registry.
+    admin('domains/example.com', {'hosts': dict(admin('state')['domains']['example.com']['hosts'],
+                                                **{'ns1.example.com': ['198.51.100.99', '2001:db8:100::10']})})
+    wait_for(lambda: '198.51.100.99' in referral('customer-b.net')[1].get('ns1.example.com', ()), 'the wrong glue')
+    _, output = playbook('dnsops.nameservers.verify', dict(extra, registrar_verify_timeout=5), expect_rc=2,
+                         inventories=moved)
+    assert 'CONSISTENCY05' in output
+    assert '198.51.100.99' in output
+    deploy(extra, inventories=moved)
+    assert admin('state')['domains']['example.com']['hosts']['ns1.example.com'] == ['198.51.100.10', '2001:db8:100::10']
+    playbook('dnsops.nameservers.verify', extra, inventories=moved)
+
+
+@pytest.fixture(scope='module', autouse=True)
+def collection_path():
+    """ansible-playbook finds this checkout as dnsops.nameservers."""
+    link_root = os.path.join(ROOT, 'build', 'live')
+    os.makedirs(os.path.join(link_root, 'ansible_collections', 'dnsops'), exist_ok=True)
+    link = os.path.join(link_root, 'ansible_collections', 'dnsops', 'nameservers')
+    if not os.path.islink(link):
+        os.symlink(ROOT, link)
+    os.environ['ANSIBLE_COLLECTIONS_PATH'] = link_root
+    yield
