@@ -13,7 +13,7 @@ COLL_DIR := $(COLL_ROOT)/ansible_collections/dnsops/nameservers
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 
-.PHONY: help venv collection live-collection demo lint test sanity units simulator-tests dnscheck-tests integration ansible-test-pip
+.PHONY: help venv collection live-collection demo lint e2e-test test sanity units simulator-tests dnscheck-tests integration ansible-test-pip
 
 help:
 	@echo "make demo     bring the lab up and run the deploy playbook against it"
@@ -91,6 +91,14 @@ demo: venv lab-up live-collection
 lint: venv live-collection
 	ANSIBLE_COLLECTIONS_PATH=$(LIVE_COLL_ROOT) $(VENV)/bin/ansible-lint --profile production roles playbooks tests/lab/demo
 
-test: lint sanity units simulator-tests dnscheck-tests integration lab-test
+# End to end in the lab, each suite on fresh hosts: the nameserver role, then the one playbook.
+E2E_ENV := PATH=$(VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(LIVE_COLL_ROOT) LAB_PY=$(PY)
+e2e-test: venv lab-deps live-collection
+	@rc=0; for suite in nameserver deploy; do \
+	    { $(E2E_ENV) $(LAB_DIR)/lab.sh up && $(E2E_ENV) $(PY) -m pytest -v tests/e2e/$$suite; } || rc=$$?; \
+	    $(LAB_DIR)/lab.sh down; [ $$rc -eq 0 ] || break; \
+	done; exit $$rc
+
+test: lint sanity units simulator-tests dnscheck-tests integration lab-test e2e-test
 
 -include tests/lab/lab.mk
