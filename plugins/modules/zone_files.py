@@ -367,7 +367,9 @@ def run_module():
         module.fail_json(msg=to_native(exc))
 
     state = _load_state(state_file)
-    new_state = {}
+    # Zones no longer served keep their last serial, so a zone that comes back never goes backwards.
+    new_state = dict((zone, {'serial': int(entry.get('serial') or 0), 'removed': True})
+                     for zone, entry in state.items() if isinstance(entry, dict))
     writes = {}      # zone -> (text, existed)
     serials = {}
     diffs = []

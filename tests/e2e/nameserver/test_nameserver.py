@@ -130,6 +130,18 @@ def all_serials(zones):
     return dict(((s, z), serial(s, z)) for s in SERVERS for z in zones)
 
 
+CLEAN = ('service named stop; service nsd stop; rm -rf /etc/bind/dnsops /var/lib/bind/dnsops /var/cache/bind/dnsops '
+         '/var/cache/bind/dnsops-catalog /var/cache/bind/_default.nz* /etc/nsd/dnsops /var/lib/nsd/dnsops '
+         '/var/lib/nsd/dnsops-secondary /var/lib/nsd/dnsops-catalog /var/lib/nsd/zone.list /var/lib/nsd/nsd.db; true')
+
+
+def test_00_clean_slate():
+    """Start from servers without the role's state (the benchmark or older runs may have left other zones)."""
+    proc = subprocess.run(['ansible', '-i', LAB_INVENTORY, 'nameservers', '-m', 'ansible.builtin.shell', '-a', CLEAN],
+                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+    assert proc.returncode == 0, proc.stdout
+
+
 def test_01_converges():
     run_play(zones_with())
 
@@ -200,8 +212,9 @@ def test_06_one_record_changed_reloads_only_that_zone():
     result = task_results(data, 'Write the zone files of the zones this host is a primary of')
     assert result['ns1']['changed_zones'] == ['beta.test'] and result['ns1']['added_zones'] == [], result['ns1']
     assert not result['ns2']['changed'], result['ns2']
-    reload_cmd = task_results(data, 'Reload the changed zones')
-    assert 'beta.test' in reload_cmd['ns1']['cmd'] and 'alpha.test' not in reload_cmd['ns1']['cmd']
+    reloads = task_results(data, 'Reload the changed zones one by one')
+    assert reloads['ns1'].get('changed') and 'ns2' not in reloads and 'ns3' not in reloads, reloads
+    assert 'ns1' not in task_results(data, 'Restart the name server'), 'a zone change restarted the server'
 
     def propagated():
         return all(query(s, 'new.beta.test', 'A').answer for s in SERVERS)
