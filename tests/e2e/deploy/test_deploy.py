@@ -129,7 +129,7 @@ def wait_for(predicate, what, timeout=30):
 
 
 def test_deploy_from_scratch():
-    recap, _ = deploy()
+    recap = deploy()[0]
     assert recap['localhost']['failed'] == 0
     state = admin('state')
     hosts = state['domains']['example.com']['hosts']
@@ -146,7 +146,7 @@ def test_deploy_from_scratch():
 
 def test_second_run_changes_nothing_and_writes_nothing():
     before = len(write_count())
-    recap, _ = deploy()
+    recap = deploy()[0]
     assert all(stats['changed'] == 0 for stats in recap.values()), recap
     assert len(write_count()) == before
 
@@ -171,7 +171,7 @@ def test_changing_the_address_of_ns2():
     subprocess.run(['ansible'] + INVENTORIES + ['ns2', '-m', 'ansible.builtin.command',
                                                 '-a', 'ip addr replace %s/24 dev eth0' % NS2_NEW],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    _, output = deploy({'nameserver_zones': ZONES + [CUSTOMER_D]}, inventories=ns2_moved_inventory())
+    output = deploy({'nameserver_zones': ZONES + [CUSTOMER_D]}, inventories=ns2_moved_inventory())[1]
     # The pre-delegation check asked the new address before the glue changed at the registry.
     precheck = output.index('Ask every published name server for every zone')
     glue_change = output.index('Ensure a glue host for every published name server')
@@ -191,8 +191,8 @@ def test_wrong_glue_is_found_and_repaired():
     admin('domains/example.com', {'hosts': dict(admin('state')['domains']['example.com']['hosts'],
                                                 **{'ns1.example.com': ['198.51.100.99', '2001:db8:100::10']})})
     wait_for(lambda: '198.51.100.99' in referral('customer-b.net')[1].get('ns1.example.com', ()), 'the wrong glue')
-    _, output = playbook('dnsops.nameservers.verify', dict(extra, registrar_verify_timeout=5), expect_rc=2,
-                         inventories=moved)
+    output = playbook('dnsops.nameservers.verify', dict(extra, registrar_verify_timeout=5), expect_rc=2,
+                      inventories=moved)[1]
     assert 'CONSISTENCY05' in output
     assert '198.51.100.99' in output
     deploy(extra, inventories=moved)
