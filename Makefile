@@ -95,6 +95,7 @@ lint: venv live-collection
 E2E_ENV := PATH=$(VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(LIVE_COLL_ROOT) LAB_PY=$(PY)
 e2e-test: venv lab-deps live-collection
 	@rc=0; for suite in nameserver deploy; do \
+	    $(LAB_DIR)/lab.sh down; \
 	    { $(E2E_ENV) $(LAB_DIR)/lab.sh up && $(E2E_ENV) $(PY) -m pytest -v tests/e2e/$$suite; } || rc=$$?; \
 	    $(LAB_DIR)/lab.sh down; [ $$rc -eq 0 ] || break; \
 	done; exit $$rc

@@ -30,5 +30,6 @@ lab-clean: lab-down
 
 # Up, tests, and down whatever happened (even when up failed half-way); the status is the tests'.
 lab-test: venv lab-deps
+	@$(LAB_DIR)/lab.sh down  # the tests need fresh hosts, not ones a demo has configured
 	@rc=0; { LAB_PY=$(PY) $(LAB_DIR)/lab.sh up && $(PY) -m pytest -v $(LAB_DIR)/tests; } || rc=$$?; \
 	$(LAB_DIR)/lab.sh down; exit $$rc
