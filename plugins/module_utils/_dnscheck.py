@@ -630,6 +630,41 @@ class Checker(object):
         except dns.exception.DNSException as exc:
             return [], 'the parent zone\'s name servers could not be found: %s' % exc
 
+    def resolve(self, name):
+        """Addresses of an out-of-bailiwick name server -> (addresses, error).
+
+        With explicit parent servers (a private registry, a lab) the system resolver may not
+        know the name: follow the parent's referral for it to its own servers first.
+        """
+        if self.parent_servers:
+            found = self.resolve_through_parents(name)
+            if found:
+                return found, None
+        return resolve_addresses(name, self.resolver, self.timeout)
+
+    def resolve_through_parents(self, name):
+        """A and AAAA of ``name`` asked of the servers the parent servers refer to (no recursion)."""
+        for address, port in self.parent_servers:
+            exchange = self.transport.query(name, 'A', address, port)
+            if exchange.error is not None:
+                continue
+            response = exchange.response
+            referred = set(normalize_name(rd.target) for rrset in response.authority
+                           if rrset.rdtype == dns.rdatatype.NS for rd in rrset)
+            servers = sorted(set(normalize_address(rd.address) for rrset in response.additional
+                                 if rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA)
+                                 and normalize_name(rrset.name) in referred for rd in rrset))
+            for server in [address] if response.flags & dns.flags.AA else servers:
+                found = set()
+                for rdtype in ('A', 'AAAA'):
+                    answer = self.transport.query(name, rdtype, server, port if server == address else self.port)
+                    if answer.error is None and answer.response.flags & dns.flags.AA:
+                        found.update(normalize_address(rd.address) for rrset in answer.response.answer
+                                     if rrset.rdtype == dns.rdatatype.from_text(rdtype) for rd in rrset)
+                if found:
+                    return sorted(found)
+        return []
+
     def expected_referral(self):
         """The expected name servers in the shape of a parent's referral."""
         entries = self.expected or []
@@ -671,12 +706,12 @@ class Checker(object):
                         addresses[zone][name] = {'addresses': glue[name], 'source': 'glue', 'error': None}
                     elif not in_bailiwick(name, zone):
                         to_resolve.add(name)
-            resolved = dict(zip(sorted(to_resolve), self._map(
-                pool, lambda n: resolve_addresses(n, self.resolver, self.timeout), [(n,) for n in sorted(to_resolve)])))
+            resolved = dict(zip(sorted(to_resolve), self._map(pool, self.resolve, [(n,) for n in sorted(to_resolve)])))
             for zone in zones:
                 names, glue = merge_referrals(referrals[zone])
                 for name in names:
-                    if name in resolved:
+                    # a name resolved for another zone keeps the glue this zone's parent gave
+                    if name in resolved and name not in addresses[zone]:
                         found, error = resolved[name]
                         addresses[zone][name] = {'addresses': found, 'source': 'resolver', 'error': error}
 

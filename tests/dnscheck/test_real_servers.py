@@ -65,6 +65,9 @@ def lab():
         com.append(''.join('%s. IN NS %s.\n' % (zone, n) for n in names))
         com.append(''.join('%s. IN A %s\n' % (n, ip) for n, ips in sorted(glue.items()) for ip in ips))
     parent.add_zone('com', ''.join(com))
+    # outside.net is served by ns1/ns2.good.com: the net parent can give no glue for them
+    parent.add_zone('net', zone_text('net', 1, ['ns.nic.com'], {}, 'outside.net. IN NS ns1.good.com.\n'
+                                     'outside.net. IN NS ns2.good.com.\n'))
 
     def child(zone, serial=1, ns=None, own=None):
         names, glue = DELEGATIONS[zone]
@@ -72,6 +75,7 @@ def lab():
 
     for server in (nsd, bind):
         server.add_zone('good.com', child('good.com'))
+        server.add_zone('outside.net', zone_text('outside.net', 1, ['ns1.good.com', 'ns2.good.com']))
         server.add_zone('badglue.com', child('badglue.com', own={
             'ns1.badglue.com': [NS1], 'ns2.badglue.com': ['127.53.0.22']}))
         extra_own = {'ns1.extra.com': [NS1], 'ns2.extra.com': [NS2], 'ns9.extra.com': ['127.53.0.19']}
@@ -143,6 +147,16 @@ def test_expected_mode_finds_a_server_that_does_not_serve_the_zone(lab):
     expected = [{'name': 'ns1.badglue.com', 'addresses': [NS1]}, {'name': 'ns2.badglue.com', 'addresses': [NS2]}]
     data, findings = expected_run(lab, ['badglue.com'], expected)['badglue.com']
     assert ('CONSISTENCY05', 'error') in problems(findings)
+
+
+def test_name_servers_without_glue_are_found_through_the_parent_servers(lab):
+    # The system resolver knows nothing of good.com here: the addresses come from following the
+    # parent's referral for ns1.good.com to good.com's own servers.
+    checker = dnscheck.Checker(parent_servers=[(PARENT, lab.port)], port=lab.port, timeout=2, concurrency=16)
+    (data, findings), = checker.check(['outside.net'])
+    assert problems(findings) == []
+    assert data['addresses']['ns1.good.com'] == {'addresses': [NS1], 'source': 'resolver', 'error': None}
+    assert data['addresses']['ns2.good.com']['addresses'] == [NS2]
 
 
 def test_serial_mismatch_is_consistency01(lab):
