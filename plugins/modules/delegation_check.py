@@ -28,8 +28,9 @@ description:
     C(NAMESERVER03) no name server allows us a zone transfer (AXFR);
     C(EXPECTED01) (not a Zonemaster case) the parent publishes the names and addresses of O(expected_nameservers).
   - Name server addresses come from the glue when the parent gives it (also for out-of-bailiwick names
-    whose addresses appear in the referral's additional section); otherwise they are resolved with the
-    system resolver. Only the name servers the parent publishes are queried; names that only the zone's
+    whose addresses appear in the referral's additional section); otherwise, when O(parent_servers) are
+    given, by asking them for the name and following their referral to the name's own servers, and
+    failing that with the system resolver. Only the name servers the parent publishes are queried; names that only the zone's
     own NS records list are reported (C(DELEGATION07)) but not queried.
   - Recursion is probed once per server address with a recursive query for the zone's SOA; a server
     that sets the RA flag in its answer offers recursion to the host running the module.
