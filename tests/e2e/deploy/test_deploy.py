@@ -140,7 +140,10 @@ def test_deploy_from_scratch():
         assert sorted(state['domains'][zone]['nameservers']) == NS_NAMES
         # the registry's DNS publishes it, and every server answers for it with one serial
         names, glue = wait_for(lambda z=zone: referral(z) if referral(z)[0] == NS_NAMES else None, 'referral of ' + zone)
-        assert glue['ns2.example.com'] == set(['198.51.100.11', '2001:db8:100::11'])
+        if zone.endswith('.com'):
+            # a registry publishes glue only for hosts inside its own zone: com's referrals carry
+            # the example.com hosts' addresses, net's and cn's do not (a resolver asks com for them)
+            assert glue['ns2.example.com'] == set(['198.51.100.11', '2001:db8:100::11'])
         assert len(set(serial(address, zone) for address in SERVERS.values())) == 1
 
 
@@ -190,7 +193,7 @@ def test_wrong_glue_is_found_and_repaired():
     # Someone sets ns1's glue to a wrong address by hand at the registry.
     admin('domains/example.com', {'hosts': dict(admin('state')['domains']['example.com']['hosts'],
                                                 **{'ns1.example.com': ['198.51.100.99', '2001:db8:100::10']})})
-    wait_for(lambda: '198.51.100.99' in referral('customer-b.net')[1].get('ns1.example.com', ()), 'the wrong glue')
+    wait_for(lambda: '198.51.100.99' in referral('customer-a.com')[1].get('ns1.example.com', ()), 'the wrong glue')
     output = playbook('dnsops.nameservers.verify', dict(extra, registrar_verify_timeout=5), expect_rc=2,
                       inventories=moved)[1]
     assert 'CONSISTENCY05' in output
