@@ -13,7 +13,7 @@ COLL_DIR := $(COLL_ROOT)/ansible_collections/dnsops/nameservers
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 
-.PHONY: help venv collection live-collection demo lint e2e-test test sanity units simulator-tests dnscheck-tests integration ansible-test-pip
+.PHONY: help venv collection live-collection demo lint e2e-test test sanity units simulator-tests dnscheck-tests integration awx-tests ansible-test-pip
 
 help:
 	@echo "make demo     bring the lab up and run the deploy playbook against it"
@@ -65,6 +65,11 @@ dnscheck-tests: venv
 	tests/dnscheck/setup.sh
 	$(PY) -m pytest -q tests/dnscheck
 
+# The Galaxy artifact installed from a project's collections/requirements.yml, read by
+# ansible-builder, and a job run by ansible-runner with injected credentials (AWX's way).
+awx-tests: venv
+	$(PY) -m pytest -q tests/awx
+
 integration: collection ansible-test-pip
 	$(ANSIBLE_TEST) integration --venv --requirements --python 3.11 --color no
 
@@ -100,6 +105,6 @@ e2e-test: venv lab-deps live-collection
 	    $(LAB_DIR)/lab.sh down; [ $$rc -eq 0 ] || break; \
 	done; exit $$rc
 
-test: lint sanity units simulator-tests dnscheck-tests integration lab-test e2e-test
+test: lint sanity units simulator-tests dnscheck-tests integration awx-tests lab-test e2e-test
 
 -include tests/lab/lab.mk
