@@ -72,6 +72,10 @@ options:
     description:
       - How many times a call is retried after throttling, a server-side error, C(TaskIsBeingProcessed),
         a timeout or a dropped connection. Backoff is exponential with jitter.
+      - A write (creating, changing or deleting a host, delegating domains) is sent again only when the
+        registry rejected it or no connection was made; after a timeout or a connection dropped
+        mid-request the registry may have applied it, so the task fails saying so, and a rerun reads
+        the registry first and writes only what still differs.
     type: int
     default: 8
   retry_max_time:

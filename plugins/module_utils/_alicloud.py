@@ -38,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from urllib.parse import quote, urlsplit
 
+from ansible_collections.dnsops.nameservers.plugins.module_utils._glue import comparable_name
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import (
     Domain,
     GlueHost,
@@ -49,10 +50,12 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar impo
 
 try:
     import requests
+    from urllib3.exceptions import NewConnectionError
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:
     requests = None
+    NewConnectionError = None
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
@@ -406,6 +409,23 @@ def is_retryable(code, status):
     return status is not None and (status == 429 or 500 <= status <= 599)
 
 
+def never_sent(exc):
+    """Whether a failed request certainly never reached the registry: no connection was made.
+
+    Only then may a write be sent again; after a read timeout or a connection dropped
+    mid-request the registry may have taken the change already.
+    """
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, 'reason', reason)  # urllib3's MaxRetryError carries the cause
+    return isinstance(reason, NewConnectionError)
+
+
+_UNKNOWN_OUTCOME = ('; the registry may have applied this change, so it was not sent again: run the task again '
+                    '(it reads the registry first and writes only what still differs)')
+
+
 def _first(data, *keys):
     for key in keys:
         value = data.get(key)
@@ -516,6 +536,12 @@ class AlicloudClient(object):
         err.action = action
         return err
 
+    def _transport_error(self, action, exc, message):
+        """A timeout or a dropped connection: reads are retried, writes only when never sent."""
+        if not self.is_write(action) or never_sent(exc):
+            return self._error(action, message, retryable=True)
+        return self._error(action, message + _UNKNOWN_OUTCOME)
+
     def _attempt(self, action, params):
         signed = self.signed_params(action, params)
         body = '&'.join('%s=%s' % (percent_encode(k), percent_encode(v)) for k, v in sorted(signed.items()))
@@ -533,11 +559,11 @@ class AlicloudClient(object):
             raise self._error(action, 'TLS connection to %s failed: %s: %s'
                               % (self.endpoint, exc.__class__.__name__, self._excerpt(exc)))
         except requests.exceptions.Timeout as exc:
-            raise self._error(action, 'request to %s timed out after %s s (%s)'
-                              % (self.endpoint, self.timeout, exc.__class__.__name__), retryable=True)
+            raise self._transport_error(action, exc, 'request to %s timed out after %s s (%s)'
+                                        % (self.endpoint, self.timeout, exc.__class__.__name__))
         except requests.exceptions.ConnectionError as exc:
-            raise self._error(action, 'connection to %s failed: %s: %s'
-                              % (self.endpoint, exc.__class__.__name__, self._excerpt(exc)), retryable=True)
+            raise self._transport_error(action, exc, 'connection to %s failed: %s: %s'
+                                        % (self.endpoint, exc.__class__.__name__, self._excerpt(exc)))
         except requests.exceptions.RequestException as exc:
             raise self._error(action, 'request to %s failed: %s: %s'
                               % (self.endpoint, exc.__class__.__name__, self._excerpt(exc)))
@@ -643,16 +669,9 @@ def build_client(options, environ=None, home=None, session=None, sleep=None, clo
 # ---------------------------------------------------------------------------
 
 def normalise_name(name):
-    """Lower case, no trailing dot, A-labels."""
-    text = _text(name).strip().rstrip('.').lower()
-    try:
-        text.encode('ascii')
-    except UnicodeEncodeError:
-        try:
-            text = text.encode('idna').decode('ascii')
-        except UnicodeError:
-            pass
-    return text
+    """Lower case, no trailing dot, A-labels: the same form the modules' validation gives, so
+    names read from the registry compare equal to the user's (one IDNA standard for both)."""
+    return comparable_name(_text(name))
 
 
 def canonical_ip(value):

@@ -272,7 +272,7 @@ def normalize_host_name(value, field='name'):
     return name
 
 
-def _loose_name(value):
+def comparable_name(value):
     """Best-effort normalisation for comparing names that were not validated (e.g. read from a registry)."""
     try:
         return normalize_domain(value)
@@ -288,8 +288,8 @@ def _loose_name(value):
 
 def host_in_domain(host, domain):
     """True when ``host`` is strictly below ``domain`` (``ns1.example.com`` in ``example.com``)."""
-    host = _loose_name(host)
-    domain = _loose_name(domain)
+    host = comparable_name(host)
+    domain = comparable_name(domain)
     return bool(domain) and host.endswith('.' + domain) and len(host) > len(domain) + 1
 
 
@@ -302,11 +302,11 @@ def check_host_in_domain(host, domain, field='name'):
     """
     if host_in_domain(host, domain):
         return
-    if _loose_name(host) == _loose_name(domain):
+    if comparable_name(host) == comparable_name(domain):
         raise ValidationError(field, host, 'is the domain itself; a glue host must be a name under the domain it is '
-                                           'registered with, such as %r' % ('ns1.' + _loose_name(domain)))
+                                           'registered with, such as %r' % ('ns1.' + comparable_name(domain)))
     raise ValidationError(field, host, 'is not inside domain %s; a glue host must be a name under the domain it is '
-                                       'registered with' % _show(_loose_name(domain)))
+                                       'registered with' % _show(comparable_name(domain)))
 
 
 def relative_label(host, domain):
@@ -315,8 +315,8 @@ def relative_label(host, domain):
     Raises ValidationError (field ``name``) when ``host`` is not strictly below ``domain``.
     """
     check_host_in_domain(host, domain, field='name')
-    host = _loose_name(host)
-    return host[:-len(_loose_name(domain)) - 1]
+    host = comparable_name(host)
+    return host[:-len(comparable_name(domain)) - 1]
 
 
 def find_registered_domain(host, domain_names):
@@ -324,7 +324,7 @@ def find_registered_domain(host, domain_names):
     best, best_len = None, -1
     for domain in domain_names:
         if host_in_domain(host, domain):
-            length = len(_loose_name(domain))
+            length = len(comparable_name(domain))
             if length > best_len:
                 best, best_len = domain, length
     return best
@@ -340,11 +340,11 @@ def check_registry_host_limits(domain, host, existing_host_names, field='name'):
     - ``.cn``: at most 6 hosts per domain, and no host name of four or more labels;
     - elsewhere: at most 13 hosts per domain.
     """
-    domain = _loose_name(domain)
-    name = _loose_name(host)
+    domain = comparable_name(domain)
+    name = comparable_name(host)
     if domain == 'hk' or domain.endswith('.hk'):
         raise ValidationError(field, host, 'cannot be created: Alibaba Cloud does not support custom DNS hosts for .hk domains')
-    existing = set(_loose_name(item) for item in existing_host_names or [])
+    existing = set(comparable_name(item) for item in existing_host_names or [])
     if name in existing:
         return
     is_cn = domain == 'cn' or domain.endswith('.cn')
@@ -396,7 +396,7 @@ def normalize_nameservers(values, allow_single=False, field='nameservers'):
 
 def same_nameservers(first, second):
     """True when two name server lists name the same servers, ignoring order, case, trailing dots and IDN form."""
-    return set(_loose_name(n) for n in first or []) == set(_loose_name(n) for n in second or [])
+    return set(comparable_name(n) for n in first or []) == set(comparable_name(n) for n in second or [])
 
 
 # ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ requests = pytest.importorskip('requests')
 # pylint: disable=wrong-import-position
 from requests.adapters import BaseAdapter  # noqa: E402
 from requests.structures import CaseInsensitiveDict  # noqa: E402
+from urllib3.exceptions import MaxRetryError, NewConnectionError  # noqa: E402
 
 from ansible_collections.dnsops.nameservers.plugins.module_utils import _alicloud  # noqa: E402
 from ansible_collections.dnsops.nameservers.plugins.module_utils._alicloud import (  # noqa: E402
@@ -140,6 +141,12 @@ def make_registrar(replies=None, responder=None, **kwargs):
     return AlicloudRegistrar({}, client=client), adapter, fake
 
 
+def refused():
+    """What requests raises when nothing listens: the request never left this machine."""
+    cause = NewConnectionError(None, 'Failed to establish a new connection: [Errno 111] Connection refused')
+    return requests.exceptions.ConnectionError(MaxRetryError(None, ENDPOINT, reason=cause))
+
+
 def ok(body=None):
     data = {'RequestId': 'req-ok'}
     data.update(body or {})
@@ -213,8 +220,8 @@ def test_retries_transient_errors_then_succeeds(monkeypatch):
         error(400, 'TaskIsBeingProcessed', 'another operation is running on this domain'),
         error(500, 'InternalError', 'oops'),
         error(400, 'NetworkIOError', 'backend network problem'),
-        requests.exceptions.ConnectionError('connection reset by peer'),
-        requests.exceptions.ReadTimeout('read timed out'),
+        refused(),
+        requests.exceptions.ConnectTimeout('connect timed out'),
         ok({'TaskNo': 't-1'}),
     ]
     client, adapter, fake = make_client(replies)
@@ -230,6 +237,29 @@ def test_retries_transient_errors_then_succeeds(monkeypatch):
     for sent in adapter.sent:  # every attempt is signed afresh
         params = dict(sent.params)
         assert params.pop('Signature') == sign_v2('POST', params, SECRET)
+
+
+def test_reads_are_retried_after_timeouts_and_dropped_connections():
+    replies = [requests.exceptions.ConnectionError('connection reset by peer'),
+               requests.exceptions.ReadTimeout('read timed out'), ok({'TotalItemNum': 0})]
+    client, adapter, fake = make_client(replies)
+    assert client.call('QueryDomainList')['TotalItemNum'] == 0
+    assert len(adapter.sent) == 3
+    assert client.retries == 2
+
+
+@pytest.mark.parametrize('failure', [
+    requests.exceptions.ReadTimeout('read timed out'),
+    requests.exceptions.ConnectionError('connection reset by peer'),
+])
+def test_a_write_that_may_have_arrived_is_not_sent_twice(failure):
+    client, adapter, fake = make_client([failure, ok({'TaskNo': 't-2'})])
+    with pytest.raises(RegistrarError) as info:
+        client.call('SaveSingleTaskForCreatingDnsHost', {'InstanceId': 'S1'})
+    assert len(adapter.sent) == 1
+    assert fake.sleeps == []
+    assert 'the registry may have applied this change, so it was not sent again' in str(info.value)
+    assert 'run the task again' in str(info.value)
 
 
 def test_backoff_is_exponential_with_full_jitter():
