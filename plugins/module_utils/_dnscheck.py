@@ -12,13 +12,14 @@ Three layers, each usable on its own:
   dnspython 2.3 (Debian 12) and later; no ``resolve_at``.
 * ``summarize_*`` turn responses into plain dicts, and ``evaluate_zone`` turns
   those dicts into findings. No network: unit tests feed canned answers.
-* ``check_zones`` gathers what ``evaluate_zone`` needs for many zones at once
+* ``Checker`` gathers what ``evaluate_zone`` needs for many zones at once
   through a bounded thread pool, and ``wait_for_convergence`` repeats it with
   backoff (clock and sleep are injectable).
 
 Every finding is ``{test, level, zone, server, message}``; ``test`` is the
 Zonemaster test case id (``EXPECTED01`` is ours: the expected name servers).
-Names are lower case without the trailing dot; addresses are canonical strings.
+Names are lower case A-labels (``xn--bcher-kva.cn``) without the trailing dot; addresses are
+canonical strings.
 
 This file imports with the standard library only (dnspython is optional at
 import time; ``HAS_DNSPYTHON`` says whether it is there).
@@ -76,11 +77,24 @@ EDNS_PAYLOAD = 1232
 
 # --------------------------------------------------------------------------- names and servers
 
+def _idna_codec():
+    """IDNA 2008 (UTS #46, non-transitional) with the idna package, else IDNA 2003: the same
+    choice as _glue, so names compare equal to the ones the registrar modules register."""
+    return dns.name.IDNA_2008_Practical if dns.name.have_idna_2008 else dns.name.IDNA_2003
+
+
 def normalize_name(name):
-    """``Example.COM.`` -> ``example.com``; accepts text or a dns.name.Name."""
+    """``Example.COM.`` -> ``example.com``, ``Bücher.cn`` -> ``xn--bcher-kva.cn`` (A-labels, as on
+    the wire); accepts text or a dns.name.Name. Raises ValueError for a name IDNA rejects."""
     if HAS_DNSPYTHON and isinstance(name, dns.name.Name):
         name = name.to_text()
-    name = name.strip().lower()
+    name = name.strip()
+    if HAS_DNSPYTHON and not name.isascii():
+        try:
+            name = dns.name.from_text(name, idna_codec=_idna_codec()).to_text()
+        except dns.exception.DNSException as exc:
+            raise ValueError('%r is not a valid domain name: %s' % (name, exc))
+    name = name.lower()
     if name.endswith('.') and name != '.':
         name = name[:-1]
     return name
@@ -669,8 +683,9 @@ class Checker(object):
         """The expected name servers in the shape of a parent's referral."""
         entries = self.expected or []
         return {'server': 'expected_nameservers', 'error': None, 'kind': 'referral',
-                'ns': sorted(e['name'] for e in entries),
-                'glue': dict((e['name'], sorted(e['addresses'])) for e in entries if e['addresses'])}
+                'ns': sorted(normalize_name(e['name']) for e in entries),
+                'glue': dict((normalize_name(e['name']), sorted(normalize_address(a) for a in e['addresses']))
+                             for e in entries if e['addresses'])}
 
     def check(self, zones):
         """``[(data, findings)]`` for ``zones``, in order."""

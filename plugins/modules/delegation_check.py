@@ -53,6 +53,10 @@ options:
   zones:
     description:
       - The zones to check, for example V(example.com). Case and a trailing dot are ignored.
+      - Internationalised names may be given as U-labels (V(bücher.cn)) or A-labels (V(xn--bcher-kva.cn));
+        they are checked, and reported, as A-labels, the form the DNS carries. The same holds for the
+        names in O(expected_nameservers). The conversion follows IDNA 2008 (UTS #46) when the Python
+        package C(idna) is installed and IDNA 2003 otherwise, as the collection's registrar modules do.
     type: list
     elements: str
     required: true
@@ -205,7 +209,7 @@ zones:
   elements: dict
   contains:
     zone:
-      description: The zone, lower case without trailing dot.
+      description: The zone, lower case A-labels without trailing dot.
       type: str
       sample: example.com
     ok:
@@ -291,7 +295,10 @@ def parse_params(module):
     params = module.params
     zones = []
     for zone in params['zones']:
-        name = _dnscheck.normalize_name(zone or '')
+        try:
+            name = _dnscheck.normalize_name(zone or '')
+        except ValueError as exc:
+            module.fail_json(msg='zones: %s' % exc)
         if not name or name == '.' or '..' in name:
             module.fail_json(msg='zones: %r is not a zone name' % zone)
         if name not in zones:

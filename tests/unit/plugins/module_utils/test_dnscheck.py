@@ -70,7 +70,7 @@ class FakeNet(object):
         if not rd:
             query.flags &= ~dns.flags.RD
         response = dns.message.make_response(query)
-        zone = dc.normalize_name(qname)
+        zone = query.question[0].name.to_text(omit_final_dot=True).lower()     # what a server sees: A-labels
         if (address, port) == PARENT:
             delegation = self.parent.get(zone)
             if delegation is None:
@@ -184,6 +184,35 @@ def test_names_and_bailiwick():
     assert not dc.in_bailiwick('ns1.badexample.com', 'example.com')
     assert dc.server_label('192.0.2.1', 53, ['a', 'b']) == 'a/b (192.0.2.1)'
     assert dc.server_label('192.0.2.1', 5353) == '192.0.2.1@5353'
+
+
+def test_internationalised_names_become_a_labels():
+    assert dc.normalize_name(u'B\u00fccher.CN.') == 'xn--bcher-kva.cn'
+    assert dc.normalize_name(u'ns1.b\u00fccher.cn') == 'ns1.xn--bcher-kva.cn'
+    assert dc.normalize_name('XN--BCHER-KVA.cn') == 'xn--bcher-kva.cn'
+    assert dc.in_bailiwick(u'ns1.b\u00fccher.cn', 'xn--bcher-kva.cn')
+    with pytest.raises(ValueError, match='not a valid domain name'):
+        dc.normalize_name(u'b\u00fccher..cn')
+
+
+def idn_net():
+    """bücher.cn delegated to two name servers inside it, every table in A-labels as on the wire."""
+    zone, ns = 'xn--bcher-kva.cn', ['ns1.xn--bcher-kva.cn', 'ns2.xn--bcher-kva.cn']
+    data = {'serial': 3, 'ns': ns, 'addresses': {ns[0]: [NS1], ns[1]: [NS2]}}
+    return FakeNet(parent={zone: {'ns': ns, 'glue': {ns[0]: [NS1], ns[1]: [NS2]}}},
+                   servers={NS1: {'zones': {zone: copy.deepcopy(data)}}, NS2: {'zones': {zone: copy.deepcopy(data)}}})
+
+
+def test_u_label_zone_is_checked_as_its_a_label():
+    expected = [{'name': u'NS1.b\u00fccher.cn', 'addresses': [NS1]}, {'name': u'ns2.b\u00fccher.cn.', 'addresses': [NS2]}]
+    checker = dc.Checker(parent_servers=[PARENT], transport=idn_net(), resolver=FakeResolver(), expected=expected)
+    reports, rounds = dc.check_until_converged(checker.check, [u'B\u00fccher.cn'])
+    report, = reports
+    assert report['zone'] == 'xn--bcher-kva.cn' and report['ok'] is True
+    assert problems(report['findings']) == []
+    assert set(f['test'] for f in report['findings'] if f['level'] == 'ok') == ALL_OK | set(['EXPECTED01'])
+    assert report['parent_ns'] == report['child_ns'] == ['ns1.xn--bcher-kva.cn', 'ns2.xn--bcher-kva.cn']
+    assert rounds[-1]['pending'] == {}
 
 
 def test_summarize_referral_with_glue_and_sibling_glue():
