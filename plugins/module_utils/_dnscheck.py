@@ -317,7 +317,8 @@ def evaluate_zone(data, skip=(), expected=None):
     """Findings for one zone from gathered facts; no network.
 
     ``data`` holds ``zone``, ``referrals`` (summaries of ``summarize_referral`` with a
-    ``server`` label), ``addresses`` (NS name -> ``{addresses, source, error}``) and
+    ``server`` label), ``addresses`` (NS name -> ``{addresses, source, error}``), ``out_of_zone``
+    (NS name outside the zone that has glue -> ``{addresses, error}`` resolved without it) and
     ``servers``: one entry per address queried, ``{address, port, names, soa, ns, tcp,
     axfr, recursion, own}`` whose values come from the ``summarize_*`` functions
     (``own`` maps an in-bailiwick NS name to ``{'A': summary, 'AAAA': summary}``).
@@ -476,8 +477,21 @@ def evaluate_zone(data, skip=(), expected=None):
             if records != glue[name]:
                 add('CONSISTENCY05', 'error', 'glue for %s at the parent is %s, the zone\'s own A/AAAA records on %s '
                     'say %s' % (name, _join(glue[name]), label, _join(records)), label)
-    if glue_checked and not [f for f in findings if f['test'] == 'CONSISTENCY05' and f['level'] != 'ok']:
-        add('CONSISTENCY05', 'ok', 'glue matches the zone\'s A/AAAA records')
+    # ... and for names outside the zone: glue = their addresses resolved without this glue.
+    for name, info in sorted(data.get('out_of_zone', {}).items()):
+        if name not in glue or in_bailiwick(name, zone):
+            continue
+        if not info.get('addresses'):
+            add('CONSISTENCY05', 'info', 'glue for %s at the parent is %s; its own addresses could not be found to '
+                'compare: %s' % (name, _join(glue[name]), info.get('error') or 'no A/AAAA records'), name)
+            continue
+        glue_checked = True
+        if info['addresses'] != glue[name]:
+            add('CONSISTENCY05', 'error', 'glue for %s at the parent is %s, but its own A/AAAA records (resolved without '
+                'that glue) say %s; update the glue host %s at its domain\'s registrar'
+                % (name, _join(glue[name]), _join(info['addresses']), name), name)
+    if glue_checked and not [f for f in findings if f['test'] == 'CONSISTENCY05' and f['level'] not in ('ok', 'info')]:
+        add('CONSISTENCY05', 'ok', 'glue matches the name servers\' own A/AAAA records')
 
     # CONSISTENCY01: one serial.
     serials = {}
@@ -711,7 +725,10 @@ class Checker(object):
                 for zone in zones:
                     referrals[zone].append(self.expected_referral())
 
-            # 2. Addresses of the name servers: glue, else the system resolver (once per name).
+            # 2. Addresses of the name servers: glue, else resolved without it (once per name). Names
+            # outside the zone are resolved even with glue, for CONSISTENCY05 to compare that glue
+            # (not in 'expected' mode: there the "glue" is the inventory, the truth before delegation).
+            compare_glue = 'CONSISTENCY05' not in self.skip and self.nameservers_from == 'parent'
             addresses, to_resolve = {}, set()
             for zone in zones:
                 names, glue = merge_referrals(referrals[zone])
@@ -719,15 +736,21 @@ class Checker(object):
                 for name in names:
                     if glue.get(name):
                         addresses[zone][name] = {'addresses': glue[name], 'source': 'glue', 'error': None}
-                    elif not in_bailiwick(name, zone):
+                    if not in_bailiwick(name, zone) and (compare_glue or not glue.get(name)):
                         to_resolve.add(name)
             resolved = dict(zip(sorted(to_resolve), self._map(pool, self.resolve, [(n,) for n in sorted(to_resolve)])))
+            out_of_zone = {}
             for zone in zones:
                 names, glue = merge_referrals(referrals[zone])
+                out_of_zone[zone] = {}
                 for name in names:
-                    # a name resolved for another zone keeps the glue this zone's parent gave
-                    if name in resolved and name not in addresses[zone]:
-                        found, error = resolved[name]
+                    if name not in resolved:
+                        continue
+                    found, error = resolved[name]
+                    if name in addresses[zone]:
+                        # the glue stays what this zone's servers are asked at; CONSISTENCY05 compares
+                        out_of_zone[zone][name] = {'addresses': found, 'error': error}
+                    else:
                         addresses[zone][name] = {'addresses': found, 'source': 'resolver', 'error': error}
 
             # 3. Every address of every name server, once per zone.
@@ -793,7 +816,8 @@ class Checker(object):
             for server in servers[zone]:
                 if 'NAMESERVER01' not in self.skip:
                     server['recursion'] = probed.get((server['address'], server['port']))
-            data = {'zone': zone, 'referrals': referrals[zone], 'addresses': addresses[zone], 'servers': servers[zone]}
+            data = {'zone': zone, 'referrals': referrals[zone], 'addresses': addresses[zone], 'servers': servers[zone],
+                    'out_of_zone': out_of_zone[zone]}
             findings = evaluate_zone(data, skip=self.skip, expected=self.expected)
             if zone in discovery_errors:
                 findings.insert(0, _finding('BASIC01', 'error', zone, discovery_errors[zone]))

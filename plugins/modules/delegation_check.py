@@ -22,7 +22,9 @@ description:
     C(BASIC02) every name server answers authoritatively (no lame delegation);
     C(CONNECTIVITY01) and C(CONNECTIVITY02) every name server answers over UDP and over TCP;
     C(CONSISTENCY01) one SOA serial everywhere; C(CONSISTENCY04) all name servers return the same NS set;
-    C(CONSISTENCY05) the glue equals the A/AAAA records the zone itself serves for in-bailiwick name servers;
+    C(CONSISTENCY05) the glue equals the name servers' own addresses (for names inside the zone, the A/AAAA
+    records the zone's servers return; for names outside it, such as V(ns1.example.com) in the referral of
+    V(customer.org), their addresses resolved as described below);
     C(DELEGATION01) at least two name servers; C(DELEGATION02) on distinct addresses;
     C(DELEGATION07) the parent's NS set equals the zone's; C(NAMESERVER01) no name server offers recursion;
     C(NAMESERVER03) no name server allows us a zone transfer (AXFR);
@@ -30,7 +32,11 @@ description:
   - Name server addresses come from the glue when the parent gives it (also for out-of-bailiwick names
     whose addresses appear in the referral's additional section); otherwise, when O(parent_servers) are
     given, by asking them for the name and following their referral to the name's own servers, and
-    failing that with the system resolver. Only the name servers the parent publishes are queried; names that only the zone's
+    failing that with the system resolver. Names outside the zone are resolved this way even when the
+    referral carries glue for them, and that glue is compared with the result (C(CONSISTENCY05); an info
+    finding when the name cannot be resolved); the zone's servers are still asked at the glue's addresses.
+    With O(nameservers_from=expected) there is no parent glue and no such comparison.
+  - Only the name servers the parent publishes are queried; names that only the zone's
     own NS records list are reported (C(DELEGATION07)) but not queried.
   - Recursion is probed once per server address with a recursive query for the zone's SOA; a server
     that sets the RA flag in its answer offers recursion to the host running the module.

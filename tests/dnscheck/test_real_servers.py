@@ -49,6 +49,10 @@ DELEGATIONS = {
     'axfr.com': (['ns1.axfr.com', 'ns2.axfr.com'], {'ns1.axfr.com': [NS1], 'ns2.axfr.com': [NS2]}),
     'extra.com': (['ns1.extra.com', 'ns2.extra.com'], {'ns1.extra.com': [NS1], 'ns2.extra.com': [NS2]}),
     'single.com': (['ns1.single.com'], {'ns1.single.com': [NS1]}),
+    # served by other zones' name servers: the com parent adds their glue to the referral
+    'hosted.com': (['ns1.good.com', 'ns2.good.com'], {}),
+    'other.com': (['ns1.other.com', 'ns2.other.com'], {'ns1.other.com': [NS1], 'ns2.other.com': [NS2]}),
+    'client.com': (['ns1.other.com', 'ns2.other.com'], {}),
 }
 
 
@@ -80,6 +84,10 @@ def lab():
             'ns1.badglue.com': [NS1], 'ns2.badglue.com': ['127.53.0.22']}))
         extra_own = {'ns1.extra.com': [NS1], 'ns2.extra.com': [NS2], 'ns9.extra.com': ['127.53.0.19']}
         server.add_zone('extra.com', child('extra.com', ns=sorted(extra_own), own=extra_own))
+        server.add_zone('hosted.com', child('hosted.com'))
+        # other.com's own record for ns2.other.com is not its glue (127.53.0.12) at the parent
+        server.add_zone('other.com', child('other.com', own={'ns1.other.com': [NS1], 'ns2.other.com': [NS3]}))
+        server.add_zone('client.com', child('client.com'))
     nsd.add_zone('serial.com', child('serial.com', serial=2024010101))
     bind.add_zone('serial.com', child('serial.com', serial=2024010102))
     nsd.add_zone('lame.com', child('lame.com'))            # the BIND on NS2 does not serve it: REFUSED
@@ -122,6 +130,16 @@ def test_wrong_glue_is_consistency05(lab):
     text = messages(findings, 'CONSISTENCY05')
     assert 'glue for ns2.badglue.com at the parent is 127.53.0.12' in text
     assert 'say 127.53.0.22' in text
+
+
+def test_out_of_zone_glue_is_compared_with_the_names_own_addresses(lab):
+    results = run(lab, ['hosted.com', 'client.com'])
+    assert problems(results['hosted.com']) == []
+    assert 'glue matches' in messages(results['hosted.com'], 'CONSISTENCY05')
+    assert problems(results['client.com']) == [('CONSISTENCY05', 'error')]
+    assert messages(results['client.com'], 'CONSISTENCY05') == (
+        'glue for ns2.other.com at the parent is 127.53.0.12, but its own A/AAAA records (resolved without that '
+        'glue) say 127.53.0.13; update the glue host ns2.other.com at its domain\'s registrar')
 
 
 def expected_run(lab, zones, expected):

@@ -72,11 +72,13 @@ class FakeNet(object):
         response = dns.message.make_response(query)
         zone = query.question[0].name.to_text(omit_final_dot=True).lower()     # what a server sees: A-labels
         if (address, port) == PARENT:
-            delegation = self.parent.get(zone)
+            # the referral for the delegated zone at or above the name asked (a glue host's zone too)
+            cut = max((z for z in self.parent if dc.in_bailiwick(zone, z)), key=len, default=None)
+            delegation = self.parent.get(cut)
             if delegation is None:
                 response.set_rcode(dns.rcode.NXDOMAIN)
             else:
-                response.authority.append(rrset(zone, 'NS', *[n + '.' for n in delegation['ns']]))
+                response.authority.append(rrset(cut, 'NS', *[n + '.' for n in delegation['ns']]))
                 for name, ips in sorted(delegation.get('glue', {}).items()):
                     for ip in ips:
                         response.additional.append(rrset(name, 'AAAA' if ':' in ip else 'A', ip))
@@ -433,6 +435,7 @@ def test_no_udp_is_connectivity01_no_tcp_is_connectivity02():
 
 def test_out_of_bailiwick_names_are_resolved_once():
     net = healthy()
+    del net.parent['example.com']        # the parent cannot refer to the names' zone: the system resolver
     for n in range(3):
         zone = 'z%d.org' % n
         net.parent[zone] = {'ns': ['ns1.example.com', 'ns2.example.com']}      # no glue: other zone
@@ -446,6 +449,70 @@ def test_out_of_bailiwick_names_are_resolved_once():
     assert data['addresses']['ns1.example.com'] == {'addresses': [NS1], 'source': 'resolver', 'error': None}
     assert problems(findings) == []
     assert not [f for f in findings if f['test'] == 'CONSISTENCY05']
+
+
+def hosted_net(glue):
+    """customer.org served by ns1/ns2.example.com; its referral carries ``glue`` for them."""
+    net = healthy()
+    net.parent['customer.org'] = {'ns': ['ns1.example.com', 'ns2.example.com'], 'glue': glue}
+    for server in net.servers.values():
+        server['zones']['customer.org'] = {'serial': 1, 'ns': ['ns1.example.com', 'ns2.example.com'], 'addresses': {}}
+    return net
+
+
+def test_out_of_zone_glue_is_compared_with_the_names_own_addresses():
+    net = hosted_net({'ns1.example.com': [NS1], 'ns2.example.com': [NS2, '2001:db8::20']})
+    findings = findings_of(net, zones=['customer.org'])
+    assert problems(findings) == []
+    assert ('CONSISTENCY05', 'ok') in [(f['test'], f['level']) for f in findings]
+    # resolved by following the parent's referral for example.com, not through the system resolver
+    assert ('ns2.example.com', 'A', PARENT[0], 53, False, False) in net.log
+
+
+def test_wrong_out_of_zone_glue_is_consistency05():
+    net = hosted_net({'ns1.example.com': [NS1], 'ns2.example.com': ['198.51.100.99', '2001:db8::20']})
+    data, findings = check(net, zones=['customer.org'])[0]
+    # the servers are still asked at the glue's addresses (as resolvers that trust it would)
+    assert data['addresses']['ns2.example.com']['addresses'] == ['198.51.100.99', '2001:db8::20']
+    assert data['out_of_zone']['ns2.example.com'] == {'addresses': [NS2, '2001:db8::20'], 'error': None}
+    assert problems(findings) == [('CONNECTIVITY01', 'error'), ('CONNECTIVITY02', 'error'), ('CONSISTENCY05', 'error')]
+    finding, = [f for f in findings if f['test'] == 'CONSISTENCY05']
+    assert finding['server'] == 'ns2.example.com'
+    assert finding['message'] == ('glue for ns2.example.com at the parent is 198.51.100.99, 2001:db8::20, but its own '
+                                  'A/AAAA records (resolved without that glue) say 198.51.100.20, 2001:db8::20; '
+                                  'update the glue host ns2.example.com at its domain\'s registrar')
+
+
+def test_out_of_zone_glue_resolved_once_for_many_zones_and_not_when_skipped():
+    net = hosted_net({'ns1.example.com': [NS1], 'ns2.example.com': [NS2, '2001:db8::20']})
+    for zone in ('customer2.org', 'customer3.org'):
+        net.parent[zone] = copy.deepcopy(net.parent['customer.org'])
+        for server in net.servers.values():
+            server['zones'][zone] = copy.deepcopy(server['zones']['customer.org'])
+    results = check(net, zones=['customer.org', 'customer2.org', 'customer3.org'])
+    assert all(problems(findings) == [] for _data, findings in results)
+    assert len([q for q in net.log if q[:3] == ('ns1.example.com', 'A', PARENT[0])]) == 1
+    net.log = []
+    check(net, zones=['customer.org'], skip=['CONSISTENCY05'])
+    assert not [q for q in net.log if q[0].startswith('ns')]
+
+
+def test_out_of_zone_glue_that_cannot_be_compared_is_info():
+    net = hosted_net({'ns1.example.com': [NS1], 'ns2.example.com': [NS2, '2001:db8::20']})
+    del net.parent['example.com']
+    findings = findings_of(net, zones=['customer.org'])
+    assert problems(findings) == []
+    assert ('glue for ns1.example.com at the parent is 198.51.100.10; its own addresses could not be found to compare: '
+            'ns1.example.com does not exist') in text(findings, 'CONSISTENCY05')
+
+
+def test_expected_mode_does_not_resolve_out_of_zone_names():
+    net = hosted_net({})
+    expected = [{'name': 'ns1.example.com', 'addresses': [NS1]}, {'name': 'ns2.example.com', 'addresses': [NS2]}]
+    checker = dc.Checker(transport=net, resolver=FakeResolver(), expected=expected, nameservers_from='expected')
+    (data, findings), = checker.check(['customer.org'])
+    assert problems(findings) == [] and data['out_of_zone'] == {}
+    assert not [q for q in net.log if q[0].startswith('ns')]
 
 
 def test_unresolvable_out_of_bailiwick_name():
