@@ -835,6 +835,15 @@ def backoff_delays(initial=2.0, factor=2.0, maximum=60.0):
         delay = min(delay * factor, maximum)
 
 
+def describe_pending(pending, limit=10):
+    """``a.com: CONSISTENCY01; b.com: BASIC01, DELEGATION07 (and 3 more zones)`` from a round's ``pending``."""
+    items = sorted(pending.items())
+    text = '; '.join('%s: %s' % (zone, ', '.join(tests)) for zone, tests in items[:limit])
+    if len(items) > limit:
+        text += ' (and %d more zone%s)' % (len(items) - limit, '' if len(items) - limit == 1 else 's')
+    return text
+
+
 def check_until_converged(check, zones, fail_on='error', wait=False, wait_timeout=900.0,
                           clock=time.monotonic, sleep=time.sleep, delays=None, on_round=None):
     """Run ``check(zones) -> [(data, findings)]``; with ``wait``, repeat for the zones that

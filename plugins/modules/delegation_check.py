@@ -148,12 +148,17 @@ options:
       - Check again, with exponential backoff (2, 4, 8 ... up to 60 seconds between rounds), the zones
         that still fail, until all pass or O(wait_timeout) has passed. Use it right after a change at
         the registry or on the servers, since propagation takes time.
-      - After each round, what is still pending is written to the log (C(-vvv)) and returned in RV(rounds).
+      - Nothing is shown while the module waits (a module reports only when it ends). The result's
+        RV(rounds) then lists every round with the zones still failing and their failing test case ids.
+      - When O(wait_timeout) passes first, RV(converged) is false, RV(not_converged) holds what still fails and,
+        unless O(fail_on=never), the task fails with a message that starts with the zones that did not
+        converge and their failing test ids (at most ten zones listed), followed by the first ten findings.
     type: bool
     default: false
   wait_timeout:
     description:
-      - Seconds to keep checking when O(wait=true). Glue changes take minutes to reach the registry's
+      - Seconds to keep checking when O(wait=true). The last pause is shortened so that the last round
+        starts by then; the task ends after that round. Glue changes take minutes to reach the registry's
         servers, hence the generous default.
     type: int
     default: 900
@@ -273,12 +278,16 @@ converged:
   type: bool
   sample: false
 not_converged:
-  description: The zones that still fail, with the test case ids that fail.
+  description: The zones that still fail after the last round, with the test case ids that fail (as in the last RV(rounds) entry).
   returned: always
   type: dict
   sample: {"example.com": ["CONSISTENCY01"]}
 rounds:
-  description: One entry per round of checks; more than one only with O(wait=true).
+  description:
+    - One entry per round of checks; more than one only with O(wait=true).
+    - C(round) counts from 1, C(elapsed) is seconds since the first round started, C(checked) how many zones
+      that round checked (the ones still pending before it), C(pending) every zone that still fails after it
+      (at the O(fail_on) level) with the test case ids that fail; empty once everything passes.
   returned: always
   type: list
   elements: dict
@@ -366,15 +375,8 @@ def main():
         concurrency=params['concurrency'], skip=params['skip_checks'], expected=expected,
         source=params['source_address'], nameservers_from=params['nameservers_from'])
 
-    def on_round(entry):
-        if entry['pending']:
-            module.log('delegation_check round %d: %d zone(s) pending: %s' % (
-                entry['round'], len(entry['pending']),
-                '; '.join('%s: %s' % (z, ', '.join(t)) for z, t in sorted(entry['pending'].items())[:20])))
-
     reports, rounds = _dnscheck.check_until_converged(
-        checker.check, zones, fail_on=params['fail_on'], wait=params['wait'],
-        wait_timeout=params['wait_timeout'], on_round=on_round)
+        checker.check, zones, fail_on=params['fail_on'], wait=params['wait'], wait_timeout=params['wait_timeout'])
 
     summary = dict((level, 0) for level in _dnscheck.LEVELS)
     failures = []
@@ -394,11 +396,15 @@ def main():
         queries=checker.transport.count,
     )
     if failures and params['fail_on'] != 'never':
+        head = ''
+        if params['wait']:
+            head = '%d zone(s) did not converge within wait_timeout=%ss (%d rounds over %ss): %s. ' % (
+                len(not_converged), params['wait_timeout'], len(rounds), int(rounds[-1]['elapsed']),
+                _dnscheck.describe_pending(not_converged))
         shown = failures[:10]
         more = ' (and %d more)' % (len(failures) - len(shown)) if len(failures) > len(shown) else ''
-        waited = ' after waiting %ss' % int(rounds[-1]['elapsed']) if params['wait'] else ''
-        result['msg'] = '%d finding(s) at %s level or above%s: %s%s' % (
-            len(failures), params['fail_on'], waited,
+        result['msg'] = '%s%d finding(s) at %s level or above: %s%s' % (
+            head, len(failures), params['fail_on'],
             '; '.join('%s: %s: %s' % (f['zone'], f['test'], f['message']) for f in shown), more)
         module.fail_json(**result)
     module.exit_json(**result)

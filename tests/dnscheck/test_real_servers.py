@@ -259,26 +259,41 @@ def test_wait_reports_what_did_not_converge(lab):
     assert rounds[-1]['pending'] == {'serial.com': ['CONSISTENCY01']}
 
 
-def test_module_through_ansible(lab):
-    """The module as a user runs it: ansible localhost -m dnsops.nameservers.delegation_check."""
+def run_module(lab, **args):
+    """The module as a user runs it: ansible localhost -m dnsops.nameservers.delegation_check -> (rc, result)."""
     ansible = os.path.join(os.path.dirname(sys.executable), 'ansible')
     if not os.path.exists(ansible):
         pytest.skip('ansible is not installed next to %s' % sys.executable)
     tree = tempfile.mkdtemp(prefix='dnscheck-coll-')
     os.makedirs(os.path.join(tree, 'ansible_collections', 'dnsops'))
     os.symlink(ROOT, os.path.join(tree, 'ansible_collections', 'dnsops', 'nameservers'))
-    args = json.dumps({'zones': ['good.com', 'serial.com'], 'parent_servers': ['%s@%d' % (PARENT, lab.port)],
-                       'port': lab.port, 'timeout': 2})
+    args = dict({'parent_servers': ['%s@%d' % (PARENT, lab.port)], 'port': lab.port, 'timeout': 2}, **args)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=tree, ANSIBLE_PYTHON_INTERPRETER=sys.executable,
                ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_NOCOLOR='1')
-    proc = subprocess.run([ansible, 'localhost', '-m', 'dnsops.nameservers.delegation_check', '-a', args],
+    proc = subprocess.run([ansible, 'localhost', '-m', 'dnsops.nameservers.delegation_check', '-a', json.dumps(args)],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tree, check=False)
     stdout = proc.stdout.decode()
-    assert proc.returncode == 2 and 'localhost | FAILED! => ' in stdout, stdout + proc.stderr.decode()
-    result = json.loads(stdout.split(' => ', 1)[1])
-    assert result.get('failed', True) is True and result['failed_checks'] == 1
+    assert ' => ' in stdout, stdout + proc.stderr.decode()
+    return proc.returncode, json.loads(stdout.split(' => ', 1)[1])
+
+
+def test_module_through_ansible(lab):
+    rc, result = run_module(lab, zones=['good.com', 'serial.com'])
+    assert rc == 2 and result.get('failed', True) is True and result['failed_checks'] == 1
     assert 'serial.com: CONSISTENCY01' in result['msg']
     assert [z['zone'] for z in result['zones']] == ['good.com', 'serial.com']
     assert result['zones'][0]['ok'] is True
     assert result['zones'][1]['serials'] == {'ns1.serial.com (127.53.0.11@%d)' % lab.port: 2024010101,
                                              'ns2.serial.com (127.53.0.12@%d)' % lab.port: 2024010102}
+
+
+def test_module_wait_says_what_did_not_converge(lab):
+    rc, result = run_module(lab, zones=['good.com', 'serial.com', 'lame.com'], wait=True, wait_timeout=3)
+    assert rc == 2 and result['converged'] is False
+    assert result['not_converged'] == {'lame.com': ['BASIC02'], 'serial.com': ['CONSISTENCY01']}
+    assert result['msg'].startswith('2 zone(s) did not converge within wait_timeout=3s (%d rounds over '
+                                    % len(result['rounds']))
+    assert 's): lame.com: BASIC02; serial.com: CONSISTENCY01. 2 finding(s) at error level or above: ' in result['msg']
+    # every round's pending zones are in the result: the first checked all three, the later ones two
+    assert len(result['rounds']) >= 2 and [r['checked'] for r in result['rounds']][:2] == [3, 2]
+    assert all(r['pending'] == result['not_converged'] for r in result['rounds'])

@@ -628,6 +628,14 @@ def test_wait_stops_at_the_timeout_and_says_what_did_not_converge():
     assert reports[0]['ok'] is False
 
 
+def test_describe_pending_lists_ten_zones_at_most():
+    pending = dict(('z%02d.com' % n, ['BASIC01', 'CONSISTENCY01'] if n == 0 else ['BASIC02']) for n in range(12))
+    text = dc.describe_pending(pending)
+    assert text.startswith('z00.com: BASIC01, CONSISTENCY01; z01.com: BASIC02; ')
+    assert text.endswith('z09.com: BASIC02 (and 2 more zones)')
+    assert dc.describe_pending({'a.com': ['BASIC02']}) == 'a.com: BASIC02'
+
+
 def test_no_wait_is_one_round():
     clock = FakeClock()
     check, calls = scripted_check({'a.com': None})
