@@ -7,8 +7,8 @@
 
 Three layers, each usable on its own:
 
-* ``DnsTransport`` sends one query (``dns.message`` + ``dns.query``; UDP with a
-  fallback to TCP on truncation) and returns an ``Exchange``. Works with
+* ``DnsTransport`` sends one query (``dns.message`` + ``dns.query``; UDP, retried once
+  after a timeout, with a fallback to TCP on truncation) and returns an ``Exchange``. Works with
   dnspython 2.3 (Debian 12) and later; no ``resolve_at``.
 * ``summarize_*`` turn responses into plain dicts, and ``evaluate_zone`` turns
   those dicts into findings. No network: unit tests feed canned answers.
@@ -72,6 +72,8 @@ TESTS = {
 
 DEFAULT_CONCURRENCY = 32
 DEFAULT_TIMEOUT = 3.0
+#: UDP queries that time out are sent this many times in all
+UDP_TRIES = 2
 EDNS_PAYLOAD = 1232
 
 
@@ -173,25 +175,37 @@ class DnsTransport(object):
         return query
 
     def query(self, qname, rdtype, address, port=53, tcp=False, rd=False):
-        """Ask ``address`` once; UDP falls back to TCP when the answer is truncated."""
+        """Ask ``address``: UDP (sent twice when the first times out), then TCP when the answer is truncated."""
         query = self.make_query(qname, rdtype, rd=rd)
-        if not tcp:
+        if tcp:
+            return self._tcp(query, address, port)
+        response, failure = self._udp(query, address, port)
+        if failure is not None:
+            return failure
+        if response is not None and not response.flags & dns.flags.TC:
+            return Exchange(response=response, transport='udp')
+        result = self._tcp(query, address, port)
+        result.truncated = True
+        return result
+
+    def _udp(self, query, address, port):
+        """``(response, None)``, ``(None, None)`` when truncated, or ``(None, failed Exchange)``.
+
+        A query that timed out is sent once more: one lost packet is not a server that does not answer.
+        """
+        for _attempt in range(UDP_TRIES):
             self._count()
             try:
-                response = dns.query.udp(query, address, timeout=self.timeout, port=port,
-                                         source=self.source, raise_on_truncation=True)
+                return dns.query.udp(query, address, timeout=self.timeout, port=port, source=self.source,
+                                     raise_on_truncation=True), None
             except dns.message.Truncated:
-                response = None
+                return None, None
             except dns.exception.Timeout:
-                return Exchange(error='no answer over UDP within %ss' % self.timeout, transport='udp')
+                continue
             except (OSError, dns.exception.DNSException) as exc:
-                return Exchange(error='UDP query failed: %s' % (exc or type(exc).__name__), transport='udp')
-            if response is not None and not response.flags & dns.flags.TC:
-                return Exchange(response=response, transport='udp')
-            result = self._tcp(query, address, port)
-            result.truncated = True
-            return result
-        return self._tcp(query, address, port)
+                return None, Exchange(error='UDP query failed: %s' % (exc or type(exc).__name__), transport='udp')
+        return None, Exchange(error='no answer over UDP within %ss, asked %d times' % (self.timeout, UDP_TRIES),
+                              transport='udp')
 
     def _tcp(self, query, address, port):
         self._count()
@@ -217,7 +231,10 @@ def _rrsets(section, name, rdtype):
 def summarize(exchange):
     """What every check needs of any answer: error, rcode, AA, RA, transport."""
     if exchange.error is not None or exchange.response is None:
-        return {'error': exchange.error or 'no answer', 'transport': exchange.transport}
+        result = {'error': exchange.error or 'no answer', 'transport': exchange.transport}
+        if exchange.truncated:
+            result['truncated'] = True
+        return result
     response = exchange.response
     return {
         'error': None,
@@ -382,13 +399,19 @@ def evaluate_zone(data, skip=(), expected=None):
     for server in servers:
         label = server_label(server['address'], server.get('port', 53), server.get('names'))
         soa, ns = server.get('soa') or {}, server.get('ns') or {}
-        udp_errors = [s['error'] for s in (soa, ns) if s and s.get('error')]
+        failed = [s for s in (soa, ns) if s and s.get('error')]
+        # an error over TCP here means UDP answered, truncated, and the TCP retry failed
+        udp_errors = [s['error'] for s in failed if s.get('transport') != 'tcp']
+        tcp_errors = [s['error'] for s in failed if s.get('transport') == 'tcp']
         if udp_errors:
             add('CONNECTIVITY01', 'error', '%s: %s' % (label, udp_errors[0]), label)
         else:
             udp_ok.append(label)
         tcp = server.get('tcp')
-        if tcp is not None:
+        if tcp_errors:
+            add('CONNECTIVITY02', 'error', '%s: the answer over UDP was truncated and the query over TCP failed: %s'
+                % (label, tcp_errors[0]), label)
+        elif tcp is not None:
             if tcp.get('error'):
                 add('CONNECTIVITY02', 'error', '%s: %s' % (label, tcp['error']), label)
             else:
@@ -405,7 +428,7 @@ def evaluate_zone(data, skip=(), expected=None):
                 add('BASIC02', 'error', '%s answered authoritatively but with no %s record for %s' % (label, what, zone), label)
                 break
         else:
-            if not udp_errors:
+            if not failed:
                 authoritative.append(server)
     if servers:
         if udp_ok and len(udp_ok) == len(servers):

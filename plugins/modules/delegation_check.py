@@ -15,8 +15,10 @@ version_added: 0.1.0
 description:
   - Asks the parent zone's servers directly, without recursion, for the referral of each zone (its NS
     records and the glue in the additional section), then asks every address of every delegated name
-    server for the zone's SOA and NS and requires authoritative answers (AA flag). Queries go over UDP and
-    are repeated over TCP when the answer is truncated.
+    server for the zone's SOA and NS and requires authoritative answers (AA flag). Queries go over UDP,
+    sent a second time when the first gets no answer within O(timeout) (one lost packet is not an outage),
+    and are repeated over TCP when the answer is truncated. When that TCP query fails, the finding is
+    C(CONNECTIVITY02) (TCP), not C(CONNECTIVITY01).
   - Compares what it saw and reports one finding per check, passing or failing, each with a level and
     the Zonemaster test case it corresponds to. C(BASIC01) the parent delegates the zone;
     C(BASIC02) every name server answers authoritatively (no lame delegation);
@@ -112,8 +114,9 @@ options:
     default: 53
   timeout:
     description:
-      - Seconds to wait for one answer. A server that does not answer within this time fails
-        C(CONNECTIVITY01) or C(CONNECTIVITY02).
+      - Seconds to wait for one answer. A UDP query without an answer within this time is sent once
+        more; a server that does not answer it either fails C(CONNECTIVITY01) (so it takes twice this
+        time). A TCP query is sent once; without an answer within this time it fails C(CONNECTIVITY02).
     type: float
     default: 3
   concurrency:

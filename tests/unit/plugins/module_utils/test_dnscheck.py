@@ -433,6 +433,19 @@ def test_no_udp_is_connectivity01_no_tcp_is_connectivity02():
     assert text(findings, 'CONNECTIVITY02').startswith('ns1.example.com (198.51.100.10): no answer over TCP')
 
 
+def test_tcp_failing_after_truncation_is_connectivity02_not_01():
+    net = healthy()
+    original = net.query
+    net.query = lambda q, t, a, p=53, tcp=False, rd=False: (
+        dc.Exchange(error='no answer over TCP within 3s', transport='tcp', truncated=True)
+        if t == 'SOA' and a == NS1 and not tcp and not rd else original(q, t, a, p, tcp, rd))
+    findings = findings_of(net)
+    assert problems(findings) == [('CONNECTIVITY02', 'error')]
+    assert text(findings, 'CONNECTIVITY02') == ('ns1.example.com (198.51.100.10): the answer over UDP was truncated and '
+                                                'the query over TCP failed: no answer over TCP within 3s')
+    assert 'all 3 name server addresses answer over UDP' in text(findings, 'CONNECTIVITY01')
+
+
 def test_out_of_bailiwick_names_are_resolved_once():
     net = healthy()
     del net.parent['example.com']        # the parent cannot refer to the names' zone: the system resolver
@@ -647,7 +660,8 @@ def test_no_wait_is_one_round():
 
 class Responder(object):
     """A tiny DNS server on 127.0.0.1: UDP answers are truncated for names starting with
-    "big", dropped for names starting with "drop"; TCP answers everything fully."""
+    "big", dropped for names starting with "drop", and for names starting with "lose" the
+    first UDP query of each name is dropped; TCP answers everything fully."""
 
     def __init__(self, tcp=True):
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -661,6 +675,7 @@ class Responder(object):
             self.tcp.listen(8)
             threading.Thread(target=self._serve_tcp, daemon=True).start()
         self.seen = []
+        self.lost = set()
         threading.Thread(target=self._serve_udp, daemon=True).start()
 
     def answer(self, wire, tcp):
@@ -670,6 +685,9 @@ class Responder(object):
         response = dns.message.make_response(query)
         response.flags |= dns.flags.AA
         if name.startswith('drop'):
+            return None
+        if name.startswith('lose') and not tcp and name not in self.lost:
+            self.lost.add(name)
             return None
         if name.startswith('big') and not tcp:
             response.flags |= dns.flags.TC
@@ -739,10 +757,29 @@ def test_transport_recursion_desired_flag(responder):
     assert exchange.response.flags & dns.flags.RD
 
 
-def test_transport_udp_timeout(responder):
-    exchange = dc.DnsTransport(timeout=0.3).query('drop.test', 'TXT', '127.0.0.1', responder.port)
-    assert exchange.response is None and exchange.error == 'no answer over UDP within 0.3s'
-    assert dc.summarize(exchange) == {'error': 'no answer over UDP within 0.3s', 'transport': 'udp'}
+def test_transport_udp_timeout_after_one_retry(responder):
+    transport = dc.DnsTransport(timeout=0.3)
+    exchange = transport.query('drop.test', 'TXT', '127.0.0.1', responder.port)
+    assert exchange.response is None and exchange.error == 'no answer over UDP within 0.3s, asked 2 times'
+    assert dc.summarize(exchange) == {'error': 'no answer over UDP within 0.3s, asked 2 times', 'transport': 'udp'}
+    assert responder.seen == [('drop.test.', 'udp')] * 2 and transport.count == 2
+
+
+def test_transport_one_lost_udp_packet_is_retried(responder):
+    transport = dc.DnsTransport(timeout=0.3)
+    exchange = transport.query('lose.test', 'TXT', '127.0.0.1', responder.port)
+    assert exchange.error is None and exchange.transport == 'udp'
+    assert responder.seen == [('lose.test.', 'udp')] * 2 and transport.count == 2
+
+
+def test_transport_truncated_then_tcp_fails():
+    server = Responder(tcp=False)
+    try:
+        exchange = dc.DnsTransport(timeout=1).query('big.test', 'TXT', '127.0.0.1', server.port)
+    finally:
+        server.close()
+    assert exchange.transport == 'tcp' and exchange.truncated and exchange.error.startswith('TCP query failed')
+    assert dc.summarize(exchange)['truncated'] is True
 
 
 def test_transport_tcp_refused():
