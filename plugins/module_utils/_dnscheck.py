@@ -627,9 +627,10 @@ def resolve_addresses(name, resolver, timeout):
     return sorted(set(found)), ('; '.join(errors) if errors and not found else None)
 
 
-def discover_parent_servers(zone, resolver, timeout):
-    """The parent zone's name servers through the system resolver -> [(address, 53)]."""
-    parent = dns.resolver.zone_for_name(dns.name.from_text(zone).parent(), resolver=resolver)
+def discover_parent_servers(name, resolver, timeout):
+    """The servers of the zone that holds ``name`` (a zone's parent name: ``com`` for ``example.com``)
+    through the system resolver -> (that zone, [(address, 53)])."""
+    parent = dns.resolver.zone_for_name(dns.name.from_text(name), resolver=resolver)
     answer = resolver.resolve(parent, 'NS', lifetime=timeout * 2)
     servers = []
     for rd in answer:
@@ -670,16 +671,30 @@ class Checker(object):
     def _map(self, pool, func, items):
         return list(pool.map(lambda item: func(*item), items))
 
-    def parents_for(self, zone):
+    def parents_for(self, pool, zones):
+        """zone -> (parent servers, error). Without given parent servers, each parent name (``com`` for
+        every ``*.com``) is discovered once, in the pool; what was found is kept for later rounds of
+        ``wait``, a failure or an empty answer is not (the next round asks again)."""
         if self.parent_servers:
-            return self.parent_servers, None
+            return dict((zone, (self.parent_servers, None)) for zone in zones)
+        keys = dict((zone, normalize_name(dns.name.from_text(zone).parent())) for zone in zones)
+        resolver = self.resolver      # created here, not by racing threads
+        todo = sorted(set(keys.values()) - set(self._parents))
+        found = dict(zip(todo, self._map(pool, self._discover_parent, [(key, resolver) for key in todo])))
+        for key, (servers, _error) in found.items():
+            if servers:
+                self._parents[key] = servers
+        return dict((zone, (self._parents[key], None) if key in self._parents else ([], found[key][1]))
+                    for zone, key in keys.items())
+
+    def _discover_parent(self, name, resolver):
         try:
-            parent = normalize_name(dns.resolver.zone_for_name(dns.name.from_text(zone).parent(), resolver=self.resolver))
-            if parent not in self._parents:
-                self._parents[parent] = discover_parent_servers(zone, self.resolver, self.timeout)[1]
-            return self._parents[parent], None
+            servers = discover_parent_servers(name, resolver, self.timeout)[1]
         except dns.exception.DNSException as exc:
             return [], 'the parent zone\'s name servers could not be found: %s' % exc
+        if not servers:
+            return [], 'the parent zone\'s name servers could not be found: no addresses for the NS names of %s' % name
+        return servers, None
 
     def resolve(self, name):
         """Addresses of an out-of-bailiwick name server -> (addresses, error).
@@ -730,8 +745,9 @@ class Checker(object):
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             # 1. Referrals from every parent server.
             referral_jobs, discovery_errors = [], {}
+            parents_of = self.parents_for(pool, zones) if self.nameservers_from == 'parent' else {}
             for zone in zones if self.nameservers_from == 'parent' else []:
-                parents, error = self.parents_for(zone)
+                parents, error = parents_of[zone]
                 if error:
                     discovery_errors[zone] = error
                 for address, port in parents:

@@ -567,6 +567,51 @@ def test_parent_servers_disagree_is_a_warning():
     assert 'parent server 192.0.2.54 publishes NS ns1.example.com, ns9.example.com' in text(findings, 'BASIC01')
 
 
+def many_zones_net(count):
+    net = healthy()
+    for n in range(count):
+        zone = 'z%03d.com' % n
+        net.parent[zone] = copy.deepcopy(net.parent['example.com'])
+        for server in net.servers.values():
+            server['zones'][zone] = copy.deepcopy(server['zones']['example.com'])
+    return net
+
+
+class FakeDiscovery(object):
+    """Stands in for discover_parent_servers: answers from ``answers`` in turn, records each call."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.calls = []
+
+    def __call__(self, name, resolver, timeout):
+        self.calls.append((name, threading.current_thread().name))
+        return name, self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+def test_parent_discovered_once_for_100_zones_in_the_pool(monkeypatch):
+    discovery = FakeDiscovery([PARENT])
+    monkeypatch.setattr(dc, 'discover_parent_servers', discovery)
+    net = many_zones_net(100)
+    checker = dc.Checker(transport=net, resolver=FakeResolver(), skip=['CONSISTENCY05'])
+    results = checker.check(['z%03d.com' % n for n in range(100)])
+    assert all(problems(findings) == [] for _data, findings in results)
+    assert [name for name, _thread in discovery.calls] == ['com']
+    assert discovery.calls[0][1] != threading.main_thread().name
+    checker.check(['z000.com', 'example.com'])            # a later round (wait): found servers are kept
+    assert len(discovery.calls) == 1
+
+
+def test_parent_discovery_that_found_nothing_is_asked_again(monkeypatch):
+    discovery = FakeDiscovery([], [PARENT])
+    monkeypatch.setattr(dc, 'discover_parent_servers', discovery)
+    checker = dc.Checker(transport=healthy(), resolver=FakeResolver())
+    reports, rounds = dc.check_until_converged(checker.check, ['example.com'], wait=True, sleep=lambda s: None)
+    assert [r['pending'] for r in rounds] == [{'example.com': ['BASIC01']}, {}]
+    assert text(reports[0]['findings'], 'BASIC01').startswith('the parent delegates example.com')
+    assert len(discovery.calls) == 2
+
+
 def test_zone_report_and_failing_levels():
     data, findings = check(healthy())[0]
     findings.append({'test': 'DELEGATION07', 'level': 'warning', 'zone': 'example.com', 'server': None, 'message': 'x'})
