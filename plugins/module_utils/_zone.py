@@ -124,7 +124,7 @@ def _values(record):
 
 
 def _record_lines(zone, record, index):
-    owner = relative_owner(record.get('name') or '@', zone)
+    owner = relative_owner(str(record.get('name') or '@'), zone)
     rtype = str(record.get('type') or '').strip().upper()
     if not rtype or not re.match(r'^[A-Z][A-Z0-9-]*$', rtype):
         raise ZoneError('zone %s, record %d (%s): type %r is not a record type' % (zone, index, owner, record.get('type')))
@@ -164,15 +164,20 @@ def zone_nameservers(servers):
     return out
 
 
-def render_records_zone(zone, records, servers, soa=None, ttl=3600):
+def render_records_zone(zone, records, servers, soa=None, ttl=3600, group=None):
     """Text of a zone from structured records, with the serial placeholder.
 
     ``servers`` are the servers that serve the zone: dicts with ``name``,
-    ``addresses`` and ``hidden``. NS records are the names of the published ones;
-    the A/AAAA records of those inside the zone come from their addresses
-    (unless the records already give that name and type).
+    ``addresses`` and ``hidden``. NS records are the names of the published ones.
+    The A/AAAA records of every published server of the ``group`` (default: ``servers``)
+    whose name lies inside the zone come from its addresses (unless the records already
+    give that name and type): the registrar registers glue for all of them, so the zone
+    that holds their names must answer for them even where they serve other zones only.
     """
     zone = check_zone_name(zone)
+    for index, record in enumerate(records or []):
+        if not isinstance(record, dict):
+            raise ZoneError('zone %s, record %d: not a mapping with name, type and value' % (zone, index))
     soa = dict(soa or {})
     published = zone_nameservers(servers)
     if not published:
@@ -201,11 +206,11 @@ def render_records_zone(zone, records, servers, soa=None, ttl=3600):
         lines.append('@\tIN\tNS\t%s' % fqdn(name))
     given = set()
     for record in records or []:
-        owner = record.get('name') or '@'
+        owner = str(record.get('name') or '@')  # YAML reads an unquoted 80 as a number
         absolute = normalize_name(owner) if owner.endswith('.') else (
             zone if owner == '@' else normalize_name(owner + '.' + zone))
         given.add((absolute, str(record.get('type') or '').upper()))
-    for name, addrs in published:
+    for name, addrs in (zone_nameservers(group) if group is not None else published):
         if not in_zone(name, zone):
             continue
         for addr in addrs:
@@ -214,8 +219,6 @@ def render_records_zone(zone, records, servers, soa=None, ttl=3600):
                 continue
             lines.append('%s\tIN\t%s\t%s' % (relative_owner(fqdn(name), zone), rtype, addr))
     for index, record in enumerate(records or []):
-        if not isinstance(record, dict):
-            raise ZoneError('zone %s, record %d: not a mapping with name, type and value' % (zone, index))
         lines.extend(_record_lines(zone, record, index))
     return '\n'.join(lines) + '\n'
 

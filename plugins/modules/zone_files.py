@@ -184,7 +184,11 @@ EXAMPLES = r'''
 
 RETURN = r'''
 changed_zones:
-  description: Zones that existed and whose content (and serial) changed; these need a reload.
+  description:
+    - Zones that existed and whose content (and serial) changed; these need a reload.
+    - Also zones an earlier run wrote whose reload never happened (a later task or the reload failed). Every written
+      zone is listed in C(.reload-pending) in O(directory) until the caller deletes that file after reloading, as the
+      role's handlers do; until then each run reports those zones again.
   returned: always
   type: list
   elements: str
@@ -238,6 +242,8 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._zone import (
 )
 
 STATE_VERSION = 1
+# Zones written but not yet reloaded, one per line; the role's reload handlers remove the file.
+PENDING_FILE = '.reload-pending'
 
 
 def _read(path):
@@ -292,7 +298,7 @@ def _plan(module):
                 raise ZoneError('zone %s has both records and a file; give one' % name)
             template = template_from_file_text(name, zone['content'])[0]
         else:
-            template = render_records_zone(name, zone['records'], serving, soa=zone['soa'], ttl=zone['ttl'])
+            template = render_records_zone(name, zone['records'], serving, soa=zone['soa'], ttl=zone['ttl'], group=servers)
         wanted[name] = template
         if (params['catalog_zone'] and zone['catalog'] and primaries and primaries[0] == host
                 and zone['secondaries'] is None):
@@ -309,7 +315,8 @@ def _check_zone(module, checker, zone, path):
     if checker == 'none':
         return None
     if checker == 'named-checkzone':
-        cmd = [checker, '-k', 'fail', '-n', 'fail', zone, path]
+        # -i local: integrity checks inside the zone only, as named does; no lookups of other zones' names.
+        cmd = [checker, '-i', 'local', '-k', 'fail', '-n', 'fail', zone, path]
     else:
         cmd = [checker, zone, path]
     executable = module.get_bin_path(checker)
@@ -367,6 +374,10 @@ def run_module():
         module.fail_json(msg=to_native(exc))
 
     state = _load_state(state_file)
+    # Zones written by an earlier run whose reload never happened (a later task or the reload failed):
+    # the files match now, so only this record says the daemon still serves the old data.
+    pending_file = os.path.join(directory, PENDING_FILE)
+    pending_before = set((_read(pending_file) or '').split())
     # Zones no longer served keep their last serial, so a zone that comes back never goes backwards.
     new_state = dict((zone, {'serial': int(entry.get('serial') or 0), 'removed': True})
                      for zone, entry in state.items() if isinstance(entry, dict))
@@ -414,10 +425,12 @@ def run_module():
             path = os.path.join(directory, zone_file_name(zone))
             diffs.append({'before_header': path, 'after_header': path, 'before': _read(path) or '', 'after': ''})
 
-    changed_zones = sorted(z for z, (_t, existed) in writes.items() if existed)
+    unreloaded = set(z for z in pending_before if z in wanted and z not in writes)
+    changed_zones = sorted(set(z for z, (_t, existed) in writes.items() if existed) | unreloaded)
     added_zones = sorted(z for z, (_t, existed) in writes.items() if not existed)
+    pending = sorted(set(writes) | unreloaded)
     state_changed = new_state != state
-    changed = bool(writes or removed)
+    changed = bool(writes or removed or unreloaded)
     result = dict(changed=changed, changed_zones=changed_zones, added_zones=added_zones,
                   removed_zones=sorted(removed), serials=serials, zone_count=len(wanted))
     if module._diff:
@@ -455,13 +468,20 @@ def run_module():
             os.unlink(os.path.join(directory, zone_file_name(zone)))
         except OSError:
             pass
+    if pending:
+        _write_atomically(pending_file, ''.join(zone + '\n' for zone in pending))
     if state_changed or not os.path.exists(state_file):
-        fd, tmp = tempfile.mkstemp(prefix='.serials-', dir=os.path.dirname(state_file) or '.')
-        with os.fdopen(fd, 'w') as handle:
-            json.dump({'version': STATE_VERSION, 'zones': new_state}, handle, sort_keys=True, separators=(',', ':'))
-        os.chmod(tmp, 0o644)
-        os.rename(tmp, state_file)
+        _write_atomically(state_file, json.dumps({'version': STATE_VERSION, 'zones': new_state},
+                                                 sort_keys=True, separators=(',', ':')))
     module.exit_json(**result)
+
+
+def _write_atomically(path, text):
+    fd, tmp = tempfile.mkstemp(prefix='.dnsops-', dir=os.path.dirname(path) or '.')
+    with os.fdopen(fd, 'w') as handle:
+        handle.write(text)
+    os.chmod(tmp, 0o644)
+    os.rename(tmp, path)
 
 
 def main():

@@ -40,12 +40,12 @@ with open(os.path.join(HERE, 'zones.yml')) as _handle:
 BASE_NAMES = [z['name'] for z in BASE]
 
 
-def run_play(zones, limit=None, check=True):
-    """Apply the role with these zones; returns (rc, per-host stats, output)."""
+def run_play(zones, limit=None, check=True, extra=None):
+    """Apply the role with these zones (and extra variables); returns (rc, per-host stats, output)."""
     os.makedirs(WORK, exist_ok=True)
     path = os.path.join(WORK, 'zones.json')
     with open(path, 'w') as handle:
-        json.dump({'nameserver_zones': zones}, handle)
+        json.dump(dict(extra or {}, nameserver_zones=zones), handle)
     env = dict(os.environ)
     env.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.abspath(os.path.join(ROOT, '..', '..', '..')))
     env['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.builtin.default'
@@ -176,17 +176,26 @@ def test_02_every_server_answers_with_authority_and_one_serial():
         assert not resp.flags & dns.flags.AA and resp.authority, (server, 'delegation', resp)
 
 
-def test_03_axfr_needs_the_key():
+def on_host(host, module, args):
+    return subprocess.run(['ansible', '-i', LAB_INVENTORY, host, '-m', module, '-a', args],
+                          stdout=subprocess.PIPE, universal_newlines=True, cwd=ROOT, check=False).stdout
+
+
+def test_03_axfr_needs_a_secondary_and_the_key():
     ring, secret = keyring()
     for server in SERVERS:
         with pytest.raises(Exception):
             dns.zone.from_xfr(dns.query.xfr(SERVERS[server], 'alpha.test', timeout=5))
-    zone = dns.zone.from_xfr(dns.query.xfr(SERVERS['ns1'], 'alpha.test', keyring=ring, keyname='dnsops-transfer', timeout=5))
-    assert zone.get_rdataset('www', 'CNAME') is not None
-    # ns2 (NSD) provides transfers to its secondaries' addresses only, with the key: ask from ns1.
-    out = subprocess.run(['ansible', '-i', LAB_INVENTORY, 'ns1', '-m', 'ansible.builtin.command', '-a',
-                          'dig +noall +answer -y hmac-sha256:dnsops-transfer:%s @198.51.100.11 delta.test AXFR' % secret],
-                         stdout=subprocess.PIPE, universal_newlines=True, cwd=ROOT, check=False).stdout
+    # The key alone is not enough: the controller is no secondary, so BIND and NSD primaries refuse it.
+    for server, zone in (('ns1', 'alpha.test'), ('ns2', 'delta.test')):
+        with pytest.raises(dns.query.TransferError):
+            dns.zone.from_xfr(dns.query.xfr(SERVERS[server], zone, keyring=ring, keyname='dnsops-transfer', timeout=5))
+    # From a secondary with the key it works: ns3 (NSD, given dig) asks ns1 (BIND), ns1 asks ns2 (NSD).
+    on_host('ns3', 'ansible.builtin.apt', 'name=bind9-dnsutils')
+    dig = 'dig +noall +answer -y hmac-sha256:dnsops-transfer:%s @%s %s AXFR'
+    out = on_host('ns3', 'ansible.builtin.command', dig % (secret, SERVERS['ns1'], 'alpha.test'))
+    assert 'www.alpha.test.' in out and 'CNAME' in out and 'SOA' in out, out
+    out = on_host('ns1', 'ansible.builtin.command', dig % (secret, SERVERS['ns2'], 'delta.test'))
     assert 'delta.test.' in out and 'SOA' in out, out
 
 
@@ -229,7 +238,7 @@ def test_06_one_record_changed_reloads_only_that_zone():
     BASE[1]['records'] = changes['beta.test']['records']
 
 
-def test_07_broken_zone_fails_and_old_data_stays():
+def test_07_a_broken_zone_fails_and_old_data_stays():
     before = all_serials(BASE_NAMES)
     changes = {'beta.test': {'records': BASE[1]['records'] + [{'name': 'bad', 'type': 'A', 'value': '300.1.2.3'}]}}
     rc, data = run_play(zones_with(changes), check=False)
@@ -238,6 +247,22 @@ def test_07_broken_zone_fails_and_old_data_stays():
     assert 'nothing was written' in failed['msg'] and 'beta.test' in failed['msg'] and 'bad dotted quad' in failed['msg'], failed
     assert all_serials(BASE_NAMES) == before
     assert all(query(s, 'new.beta.test', 'A').answer for s in SERVERS)
+
+
+def test_07_a_zone_written_by_a_failed_run_is_loaded_by_the_next():
+    changes = {'beta.test': {'records': BASE[1]['records'] + [{'name': 'later', 'type': 'A', 'value': '198.51.100.98'}]}}
+    # The zone file is written, then the play fails on a bad daemon setting before any handler runs.
+    rc, data = run_play(zones_with(changes), check=False, extra={'nameserver_listen_addresses': ['not-an-address']})
+    assert rc != 0
+    assert task_results(data, 'Write the zone files of the zones this host is a primary of')['ns1']['changed_zones'] == ['beta.test']
+    assert not query('ns1', 'later.beta.test', 'A').answer
+    # The next run finds the files as wanted, yet knows the zone was never loaded.
+    _rc, data = run_play(zones_with(changes))
+    assert task_results(data, 'Write the zone files of the zones this host is a primary of')['ns1']['changed_zones'] == ['beta.test']
+    assert wait_for(lambda: all(query(s, 'later.beta.test', 'A').answer for s in SERVERS))
+    BASE[1]['records'] = changes['beta.test']['records']
+    _rc, data = run_play(zones_with())
+    assert all(s['changed'] == 0 for s in data['stats'].values()), data['stats']
 
 
 def test_08_removed_zone_disappears_everywhere():
