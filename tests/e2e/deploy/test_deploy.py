@@ -17,6 +17,7 @@ import subprocess
 import time
 import urllib.request
 
+import dns.exception
 import dns.flags
 import dns.message
 import dns.query
@@ -185,6 +186,8 @@ def test_changing_the_address_of_ns2():
     assert names == NS_NAMES
     assert '198.51.100.11' not in glue['ns2.example.com']
     assert serial(NS2_NEW, 'customer-a.com') == serial(SERVERS['ns1.example.com'], 'customer-a.com')
+    # ns2 kept answering on the address the old glue named while that glue was published.
+    assert serial('198.51.100.11', 'customer-a.com') == serial(NS2_NEW, 'customer-a.com')
 
 
 def test_wrong_glue_is_found_and_repaired():
@@ -201,6 +204,9 @@ def test_wrong_glue_is_found_and_repaired():
     deploy(extra, inventories=moved)
     assert admin('state')['domains']['example.com']['hosts']['ns1.example.com'] == ['198.51.100.10', '2001:db8:100::10']
     playbook('dnsops.nameservers.verify', extra, inventories=moved)
+    # This run found ns2's glue already at its new address, so ns2 stopped answering on the old one.
+    with pytest.raises(dns.exception.Timeout):
+        ask('198.51.100.11', 'customer-a.com', 'SOA')
 
 
 @pytest.fixture(scope='module', autouse=True)
