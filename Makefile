@@ -60,10 +60,20 @@ units: collection ansible-test-pip
 simulator-tests: venv
 	$(PY) -m pytest -q tests/simulators/tests
 
-# delegation_check against real NSD and BIND daemons on loopback (installs them when missing).
-dnscheck-tests: venv
+# Debian 12's dnspython for dnscheck-tests. Under build/ (ignored), so `make collection` does not copy it.
+DNSPYTHON23_VENV := $(ROOT)/build/venv-dnspython23
+
+$(DNSPYTHON23_VENV)/.installed: | $(VENV)/.installed
+	python3 -m venv $(DNSPYTHON23_VENV)
+	$(DNSPYTHON23_VENV)/bin/pip install --quiet pytest dnspython==2.3.0
+	touch $@
+
+# delegation_check against real NSD and BIND daemons on loopback (installs them when missing),
+# then its unit tests and those daemons again with dnspython 2.3.0 (Debian 12).
+dnscheck-tests: venv $(DNSPYTHON23_VENV)/.installed
 	tests/dnscheck/setup.sh
 	$(PY) -m pytest -q tests/dnscheck
+	$(DNSPYTHON23_VENV)/bin/python -m pytest -q tests/unit/plugins/module_utils/test_dnscheck.py tests/dnscheck
 
 # The Galaxy artifact installed from a project's collections/requirements.yml, read by
 # ansible-builder, and a job run by ansible-runner with injected credentials (AWX's way).

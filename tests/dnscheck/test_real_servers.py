@@ -177,6 +177,16 @@ def test_name_servers_without_glue_are_found_through_the_parent_servers(lab):
     assert data['addresses']['ns2.good.com']['addresses'] == [NS2]
 
 
+def test_parent_discovery_through_a_resolver(lab):
+    # dnspython's resolver API as each supported version has it (zone_for_name, resolve with lifetime and
+    # search), pointed at the com parent, which answers authoritatively for com itself.
+    import dns.resolver
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = [PARENT]
+    resolver.port = lab.port
+    assert dnscheck.discover_parent_servers('com', resolver, 2) == ('com', [(PARENT, 53)])
+
+
 def test_serial_mismatch_is_consistency01(lab):
     findings = run(lab, ['serial.com'])['serial.com']
     assert problems(findings) == [('CONSISTENCY01', 'error')]
