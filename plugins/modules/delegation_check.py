@@ -63,7 +63,7 @@ options:
       - The zones to check, for example V(example.com). Case and a trailing dot are ignored.
       - Internationalised names may be given as U-labels (V(bücher.cn)) or A-labels (V(xn--bcher-kva.cn));
         they are checked, and reported, as A-labels, the form the DNS carries. The same holds for the
-        names in O(expected_nameservers). The conversion follows IDNA 2008 (UTS #46) when the Python
+        names in O(expected_nameservers). The conversion follows IDNA 2008 (with the UTS 46 mapping) when the Python
         package C(idna) is installed and IDNA 2003 otherwise, as the collection's registrar modules do.
     type: list
     elements: str
