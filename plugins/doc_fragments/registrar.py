@@ -22,11 +22,17 @@ options:
   access_key_id:
     description:
       - AccessKey ID of the Alibaba Cloud account or RAM user.
-      - When omitted, credentials are taken, in this order, from the environment variables
-        E(ALIBABA_CLOUD_ACCESS_KEY_ID), E(ALIBABA_CLOUD_ACCESS_KEY_SECRET) and E(ALIBABA_CLOUD_SECURITY_TOKEN);
-        then from the legacy E(ALICLOUD_ACCESS_KEY), E(ALICLOUD_SECRET_KEY) and E(ALICLOUD_SECURITY_TOKEN);
-        then from a profile of C(~/.aliyun/config.json) (modes C(AK) and C(StsToken)).
-      - The key ID and its secret always come from the same source.
+      - "Credentials are taken from the first of these sources that gives any of them:
+        1. the options O(access_key_id), O(access_key_secret) and O(security_token);
+        2. the profile named by O(profile), from C(~/.aliyun/config.json);
+        3. the environment variables E(ALIBABA_CLOUD_ACCESS_KEY_ID), E(ALIBABA_CLOUD_ACCESS_KEY_SECRET)
+        and E(ALIBABA_CLOUD_SECURITY_TOKEN);
+        4. the legacy E(ALICLOUD_ACCESS_KEY), E(ALICLOUD_SECRET_KEY) and E(ALICLOUD_SECURITY_TOKEN);
+        5. a profile of C(~/.aliyun/config.json) named by E(ALIBABA_CLOUD_PROFILE) (or E(ALICLOUD_PROFILE)),
+        else the file's current profile, else the profile C(default)."
+      - Profiles of modes C(AK) and C(StsToken) are supported.
+      - The key ID and its secret always come from the same source; a source that gives only part of
+        them is an error, never completed from a later source.
     type: str
     aliases: [alicloud_access_key]
   access_key_secret:
@@ -41,9 +47,11 @@ options:
     aliases: [alicloud_security_token]
   profile:
     description:
-      - Name of the profile in C(~/.aliyun/config.json) to use when neither options nor environment
-        variables give credentials.
-      - Defaults to E(ALIBABA_CLOUD_PROFILE), then the file's current profile.
+      - Name of the profile in C(~/.aliyun/config.json) to use.
+      - An explicitly set O(profile) takes precedence over credentials in environment variables; only
+        O(access_key_id) and O(access_key_secret) come before it. See O(access_key_id) for the full order.
+      - When omitted, E(ALIBABA_CLOUD_PROFILE) (or E(ALICLOUD_PROFILE)) names the profile, but only
+        when no credentials are found in the environment variables.
     type: str
   site:
     description:

@@ -8,7 +8,7 @@
 Everything here knows the Alibaba API and nothing of Ansible:
 
 - ``sign_v2()`` / ``string_to_sign_v2()``: RPC signature V2 (HMAC-SHA1);
-- ``resolve_credentials()``: options, environment, ``~/.aliyun/config.json``;
+- ``resolve_credentials()``: options, a requested profile, environment, ``~/.aliyun/config.json``;
 - ``resolve_endpoint()``: ``site`` / ``endpoint`` / ``validate_certs`` rules;
 - ``AlicloudClient``: signed POST requests over ``requests``, error mapping and
   the one retry policy;
@@ -290,10 +290,13 @@ def resolve_credentials(options, environ=None, home=None):
     """Find the credentials to use, in the documented order.
 
     1. module options ``access_key_id`` / ``access_key_secret`` / ``security_token``;
-    2. ``ALIBABA_CLOUD_ACCESS_KEY_ID`` / ``..._SECRET`` / ``ALIBABA_CLOUD_SECURITY_TOKEN``;
-    3. legacy ``ALICLOUD_ACCESS_KEY`` / ``ALICLOUD_SECRET_KEY`` / ``ALICLOUD_SECURITY_TOKEN``;
-    4. a profile of ``<home>/.aliyun/config.json``: option ``profile``, else
-       ``ALIBABA_CLOUD_PROFILE`` / ``ALICLOUD_PROFILE``, else the file's ``current``.
+    2. the profile named by the module option ``profile``, from ``<home>/.aliyun/config.json``
+       (an explicitly requested profile wins over keys in the environment);
+    3. ``ALIBABA_CLOUD_ACCESS_KEY_ID`` / ``..._SECRET`` / ``ALIBABA_CLOUD_SECURITY_TOKEN``;
+    4. legacy ``ALICLOUD_ACCESS_KEY`` / ``ALICLOUD_SECRET_KEY`` / ``ALICLOUD_SECURITY_TOKEN``;
+    5. a profile of ``<home>/.aliyun/config.json``: ``ALIBABA_CLOUD_PROFILE`` / ``ALICLOUD_PROFILE``,
+       else the file's ``current``, else ``default`` (like Alibaba's own default credential chain,
+       which puts environment keys before ``ALIBABA_CLOUD_PROFILE``).
 
     The first source that gives anything must give a complete key pair.
     Raises RegistrarError (naming options, variables or paths, never values).
@@ -301,30 +304,32 @@ def resolve_credentials(options, environ=None, home=None):
     options = options or {}
     environ = os.environ if environ is None else environ
     home = os.path.expanduser('~') if home is None else home
+    path = os.path.join(home, '.aliyun', 'config.json')
 
     found = _pair_from(lambda name: _value(options, name),
                        ('access_key_id', 'access_key_secret', 'security_token'), 'the module options')
     if found:
         return found
+    profile_name = _value(options, 'profile')
+    if profile_name:
+        return _requested_profile(path, profile_name, 'the option profile')
     for names in ENV_SOURCES:
         found = _pair_from(lambda name: _value(environ, name), names, 'the environment')
         if found:
             return found
-
-    path = os.path.join(home, '.aliyun', 'config.json')
-    profile_name = _value(options, 'profile')
-    requested_by = 'the option profile'
-    if not profile_name:
-        for name in PROFILE_ENV:
-            profile_name = _value(environ, name)
-            if profile_name:
-                requested_by = 'the environment variable %s' % name
-                break
-    if not os.path.exists(path):
+    for name in PROFILE_ENV:
+        profile_name = _value(environ, name)
         if profile_name:
-            raise RegistrarError('profile %r was requested by %s, but %s does not exist'
-                                 % (profile_name, requested_by, path))
+            return _requested_profile(path, profile_name, 'the environment variable %s' % name)
+    if not os.path.exists(path):
         raise RegistrarError(_nothing_found_message(path))
+    return _profile_credentials(path, None, None)
+
+
+def _requested_profile(path, profile_name, requested_by):
+    if not os.path.exists(path):
+        raise RegistrarError('profile %r was requested by %s, but %s does not exist'
+                             % (profile_name, requested_by, path))
     return _profile_credentials(path, profile_name, requested_by)
 
 

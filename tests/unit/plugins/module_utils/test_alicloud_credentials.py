@@ -129,6 +129,44 @@ def test_profile_option_beats_the_environment_variable_and_current(home):
     assert creds.security_token is None
 
 
+@pytest.mark.parametrize('environ', [ENV, LEGACY, dict(ENV, **LEGACY)])
+def test_an_explicit_profile_option_beats_keys_in_the_environment(home, environ):
+    write_config(home, PROFILES)
+    creds = resolve_credentials({'profile': 'default'}, environ, home)
+    assert (creds.access_key_id, creds.access_key_secret, creds.security_token) == ('default-id',
+                                                                                    'default-secret-value', None)
+    assert "profile 'default'" in creds.source
+
+
+def test_option_keys_beat_an_explicit_profile_option(home):
+    write_config(home, PROFILES)
+    creds = resolve_credentials(dict(OPTIONS, profile='default'), ENV, home)
+    assert creds.access_key_id == 'opt-id'
+
+
+def test_partial_option_keys_with_a_profile_option_are_refused(home):
+    write_config(home, PROFILES)
+    text = resolve_error({'access_key_id': 'opt-id', 'profile': 'default'}, ENV, home)
+    assert 'access_key_secret' in text and 'same source' in text
+
+
+def test_an_explicit_profile_that_cannot_be_used_never_falls_back_to_the_environment(home):
+    text = resolve_error({'profile': 'work'}, ENV, home)
+    assert 'does not exist' in text and 'the option profile' in text
+    write_config(home, PROFILES)
+    text = resolve_error({'profile': 'nope'}, ENV, home)
+    assert "'nope'" in text and 'the option profile' in text
+
+
+@pytest.mark.parametrize('variable', ['ALIBABA_CLOUD_PROFILE', 'ALICLOUD_PROFILE'])
+def test_keys_in_the_environment_beat_a_profile_variable(home, variable):
+    write_config(home, PROFILES)
+    creds = resolve_credentials({}, dict(ENV, **{variable: 'default'}), home)
+    assert creds.access_key_id == 'env-id'
+    creds = resolve_credentials({}, dict(LEGACY, **{variable: 'default'}), home)
+    assert creds.access_key_id == 'legacy-id'
+
+
 @pytest.mark.parametrize('variable', ['ALIBABA_CLOUD_PROFILE', 'ALICLOUD_PROFILE'])
 def test_profile_from_the_environment(home, variable):
     write_config(home, PROFILES)
