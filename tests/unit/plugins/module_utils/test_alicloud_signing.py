@@ -153,7 +153,9 @@ if HAS_HYPOTHESIS:
     # Parameter names as the API uses them (ASCII letters, digits, '.', '_', '-').
     # The SDK sorts raw names while the reference sorts encoded names; the two
     # orders agree for these characters, which is what real requests carry.
-    NAME = st.text(alphabet='ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-', min_size=1, max_size=20)
+    # 'Signature' itself is never signed (test_signature_parameter_is_not_signed), so it is no input here.
+    NAME = st.text(alphabet='ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-', min_size=1,
+                   max_size=20).filter(lambda name: name != 'Signature')
     # Values: any Unicode text except lone surrogates, with the troublesome characters made likely.
     VALUE = st.one_of(
         st.text(alphabet=st.characters(blacklist_categories=('Cs',)), max_size=30),
