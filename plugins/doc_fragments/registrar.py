@@ -105,7 +105,9 @@ options:
   wait:
     description:
       - Wait until the registry reports the change as done (or failed).
-      - A failed registry task fails the module with the registry's error text.
+      - A failed registry task fails the module with the registry's error text. All tasks of the run are
+        waited for first, and the failure reports C(changed=true), the task ids and how every task ended
+        (RV(tasks)), because the registry accepted the change.
       - With V(false), the module returns as soon as the registry has accepted the task; the change
         may still fail later, and a rerun made before the task has finished sees the old state.
     type: bool

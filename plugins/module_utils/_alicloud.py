@@ -913,7 +913,18 @@ class AlicloudRegistrar(Registrar):
             params = {'AliyunDns': 'false'}
             params.update(repeat_list('DomainName', chunk))
             params.update(repeat_list('DomainNameServer', servers))
-            task_ids.append(self._task_no(self.client.call(action, params), action))
+            try:
+                task_ids.append(self._task_no(self.client.call(action, params), action))
+            except RegistrarError as exc:
+                if task_ids:
+                    # Earlier batches were accepted: say so, and hand their tasks to the caller.
+                    exc.message = '%s; the %d earlier batch%s of this change %s accepted as task%s %s' % (
+                        exc.message, len(task_ids), '' if len(task_ids) == 1 else 'es',
+                        'was' if len(task_ids) == 1 else 'were', '' if len(task_ids) == 1 else 's',
+                        ', '.join(task_ids))
+                    exc.args = (exc.message,)
+                    exc.task_ids = task_ids
+                raise
         return task_ids
 
     # -- tasks -------------------------------------------------------------------
@@ -935,40 +946,66 @@ class AlicloudRegistrar(Registrar):
         return self.wait_tasks([task_id], timeout)[task_id]
 
     def wait_tasks(self, task_ids, timeout):
+        """Poll every task until all have finished or ``timeout`` passes.
+
+        A failed task does not stop the polling of the others: the error raised at the
+        end (TaskFailed when any task failed, else TaskTimeout) names every failure and
+        every unfinished domain, and carries the outcome of every task in ``tasks``.
+        """
         clock, sleep = self.client.clock, self.client.sleep
         deadline = clock() + timeout
-        pending = []
+        order = []
         for task_id in task_ids:
-            if task_id not in pending:
-                pending.append(task_id)
-        done = {}
+            if task_id not in order:
+                order.append(task_id)
+        pending = list(order)
         last = {}
         delay = POLL_FIRST_DELAY
-        while True:
+        while pending:
             for task_id in list(pending):
                 details = self.task_details(task_id)
                 last[task_id] = details
-                failures = [d for d in details if d['status'] == TASK_FAILURE]
-                if failures:
-                    failed = TaskFailed(
-                        'registry task %s failed: %s' % (task_id, '; '.join(
-                            '%s: %s' % (d['domain'] or '(no domain)', d['error'] or 'no error text given')
-                            for d in failures)))
-                    failed.task_id = task_id
-                    failed.details = details
-                    raise failed
-                if details and all(d['status'] == TASK_SUCCESS for d in details):
-                    done[task_id] = details
+                if details and all(d['status'] in (TASK_SUCCESS, TASK_FAILURE) for d in details):
                     pending.remove(task_id)
-            if not pending:
-                return done
             remaining = deadline - clock()
-            if remaining <= 0:
-                raise TaskTimeout('registry task%s not finished after %g s: %s' % (
-                    '' if len(pending) == 1 else 's', timeout,
-                    '; '.join('%s: %s' % (task_id, self._pending_text(last.get(task_id))) for task_id in pending)))
+            if not pending or remaining <= 0:
+                break
             sleep(min(delay, remaining))
             delay = min(delay * 2, POLL_MAX_DELAY)
+
+        tasks = []
+        for task_id in order:
+            details = last.get(task_id, [])
+            if task_id in pending:
+                status = 'unfinished'
+            elif any(d['status'] == TASK_FAILURE for d in details):
+                status = 'failure'
+            else:
+                status = 'success'
+            tasks.append({'task_id': task_id, 'status': status, 'details': details})
+        failed = [t for t in tasks if t['status'] == 'failure']
+        if not failed and not pending:
+            return dict((t['task_id'], t['details']) for t in tasks)
+
+        texts = ['registry task %s failed: %s' % (t['task_id'], self._failure_text(t['details'])) for t in failed]
+        if pending:
+            texts.append('registry task%s not finished after %g s: %s' % (
+                '' if len(pending) == 1 else 's', timeout,
+                '; '.join('%s: %s' % (task_id, self._pending_text(last.get(task_id))) for task_id in pending)))
+        error = (TaskFailed if failed else TaskTimeout)('; '.join(texts))
+        first = (failed or [t for t in tasks if t['status'] == 'unfinished'])[0]
+        error.tasks = tasks
+        error.task_id, error.details = first['task_id'], first['details']
+        raise error
+
+    @staticmethod
+    def _failure_text(details, limit=20):
+        failures = ['%s: %s' % (d['domain'] or '(no domain)', d['error'] or 'no error text given')
+                    for d in details if d['status'] == TASK_FAILURE]
+        text = '; '.join(failures[:limit])
+        if len(failures) > limit:
+            text += ' and %d more' % (len(failures) - limit)
+        return text
 
     @staticmethod
     def _pending_text(details, limit=20):

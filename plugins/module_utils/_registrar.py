@@ -64,11 +64,26 @@ class RegistrarError(Exception):
 
 
 class TaskFailed(RegistrarError):
-    """An asynchronous registry task ended in failure."""
+    """At least one asynchronous registry task ended in failure.
+
+    Raised by ``wait_tasks`` only once every task of the batch has finished (or the
+    timeout passed), with ``tasks``: the outcome of every task, as a list of dicts
+    ``{'task_id', 'status': 'success' | 'failure' | 'unfinished', 'details': [...]}``
+    (``details``: the per-domain dicts of ``wait_task``). ``task_id`` and ``details``
+    are those of the first failed task.
+    """
+
+    tasks = None
+    task_id = None
+    details = None
 
 
 class TaskTimeout(RegistrarError):
-    """An asynchronous registry task did not finish in time."""
+    """Registry tasks did not finish in time (and none failed); ``tasks`` as in TaskFailed."""
+
+    tasks = None
+    task_id = None
+    details = None
 
 
 class Domain(object):
@@ -147,6 +162,8 @@ class Registrar(object):
         """Delegate every domain in ``domain_names`` to ``nameservers``.
 
         Sends as few writes as the provider allows; returns the list of task ids.
+        An error raised after some of the writes were accepted carries their ids in
+        ``task_ids``, so the caller can report what was written.
         """
         raise NotImplementedError
 
@@ -160,8 +177,28 @@ class Registrar(object):
         raise NotImplementedError
 
     def wait_tasks(self, task_ids, timeout):
-        """Wait for several tasks; returns their results keyed by task id."""
-        return dict((task_id, self.wait_task(task_id, timeout)) for task_id in task_ids)
+        """Wait for several tasks; returns their results keyed by task id.
+
+        Every task is waited for even when an earlier one failed; then TaskFailed (or
+        TaskTimeout) is raised with the outcome of every task in ``tasks``.
+        """
+        results, tasks, errors = {}, [], []
+        for task_id in task_ids:
+            try:
+                results[task_id] = self.wait_task(task_id, timeout)
+            except (TaskFailed, TaskTimeout) as exc:
+                errors.append(exc)
+                status, details = 'failure' if isinstance(exc, TaskFailed) else 'unfinished', list(exc.details or [])
+            else:
+                status, details = 'success', results[task_id]
+            tasks.append({'task_id': task_id, 'status': status, 'details': details})
+        if not errors:
+            return results
+        first = [t for t in tasks if t['status'] == 'failure'] or [t for t in tasks if t['status'] != 'success']
+        error = (TaskFailed if first[0]['status'] == 'failure' else TaskTimeout)('; '.join(exc.message for exc in errors))
+        error.tasks = tasks
+        error.task_id, error.details = first[0]['task_id'], first[0]['details']
+        raise error
 
 
 def _alicloud_provider():

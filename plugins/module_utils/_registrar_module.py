@@ -53,11 +53,18 @@ def wait_argument_spec():
 
 
 class RegistrarModule(object):
-    """Wraps an AnsibleModule: connects lazily and turns errors into fail_json."""
+    """Wraps an AnsibleModule: connects lazily and turns errors into fail_json.
+
+    Once a write was accepted, a failure still reports it: ``changed=true``, the
+    ``task_ids`` written, and (when waiting found a failed or unfinished task) the
+    outcome of every task of the batch in ``tasks``.
+    """
 
     def __init__(self, module):
         self.module = module
         self._registrar = None
+        self.task_ids = []
+        self.context = {}
 
     @property
     def registrar(self):
@@ -72,12 +79,32 @@ class RegistrarModule(object):
             return {'read': 0, 'write': 0}
         return dict(getattr(self._registrar, 'calls', {'read': 0, 'write': 0}))
 
-    def wait_for(self, task_ids):
-        """Wait for registry tasks when the user asked to; a failed task fails the module."""
+    def wrote(self, task_ids, **context):
+        """Record accepted writes (and what a failure should say about them)."""
+        for task_id in task_ids:
+            if task_id and task_id not in self.task_ids:
+                self.task_ids.append(task_id)
+        self.context.update(context)
+
+    def wait_for(self, task_ids, **context):
+        """Record the writes; wait for their tasks when the user asked to (a failed task fails the module)."""
+        self.wrote(task_ids, **context)
         task_ids = [task_id for task_id in task_ids if task_id]
         if not self.module.params['wait'] or not task_ids:
             return
         self.registrar.wait_tasks(task_ids, self.module.params['wait_timeout'])
+
+    def failure_result(self, exc):
+        """The keys of a failure after a registrar error: what was written, and how the tasks ended."""
+        result = {'registrar_calls': self.calls()}
+        result.update((key, value) for key, value in (('code', exc.code), ('request_id', exc.request_id)) if value)
+        self.wrote(getattr(exc, 'task_ids', None) or [])
+        if self.task_ids:
+            result.update(self.context)
+            result.update(changed=True, task_ids=list(self.task_ids))
+        if getattr(exc, 'tasks', None):
+            result['tasks'] = exc.tasks
+        return result
 
     def run(self, work):
         """Call ``work()`` and exit with its result dict; errors become clear failures."""
@@ -88,7 +115,6 @@ class RegistrarModule(object):
             self.module.fail_json(msg=str(exc), field=exc.field, registrar_calls=self.calls())
         except RegistrarError as exc:
             prefix = 'The registry task did not succeed: ' if isinstance(exc, (TaskFailed, TaskTimeout)) else ''
-            details = dict((key, value) for key, value in (('code', exc.code), ('request_id', exc.request_id)) if value)
-            self.module.fail_json(msg=prefix + str(exc), registrar_calls=self.calls(), **details)
+            self.module.fail_json(msg=prefix + str(exc), **self.failure_result(exc))
         result['registrar_calls'] = self.calls()
         self.module.exit_json(**result)

@@ -104,11 +104,33 @@ before:
   type: dict
   sample: {"customer-two.net": ["dns1.hichina.com", "dns2.hichina.com"]}
 task_ids:
-  description: The registry tasks that carry the change, one per batch of up to 1,000 domains.
-  returned: success
+  description:
+    - The registry tasks that carry the change, one per batch of up to 1,000 domains.
+    - Also returned when the module fails after the registry accepted some of the change (a task failed,
+      O(wait_timeout) passed, or a later batch was refused); the failure then reports C(changed=true).
+  returned: success, and on a failure after the registry accepted a change
   type: list
   elements: str
   sample: [e9b8e8b4-7334-4548-9cec-c30b6891f292]
+tasks:
+  description:
+    - How every registry task of the batch ended, when waiting found a failed or unfinished task; all
+      tasks are waited for before the module fails, and the message lists every failure.
+  returned: when a registry task failed or did not finish within O(wait_timeout)
+  type: list
+  elements: dict
+  contains:
+    task_id:
+      description: The registry task.
+      type: str
+    status:
+      description: V(success), V(failure) (at least one domain failed) or V(unfinished).
+      type: str
+    details:
+      description: Per domain, the registry's status and error text.
+      type: list
+      elements: dict
+      sample: [{"domain": "customer-two.net", "status": "EXECUTE_FAILURE", "error": "domain has an update-prohibition lock"}]
 registrar_calls:
   description: How many registrar API calls the module made, split into reads and writes.
   returned: always

@@ -122,10 +122,43 @@ domain:
   type: dict
   sample: {"name": "example.com", "instance_id": "S20261234567890"}
 task_id:
-  description: The registry task that carries the change; null when nothing was written.
+  description:
+    - The registry task that carries the change; null when nothing was written.
+    - Also returned when the module fails after the registry accepted the change (the task failed or
+      O(wait_timeout) passed); the failure then reports C(changed=true).
   returned: always
   type: str
   sample: e9b8e8b4-7334-4548-9cec-c30b6891f292
+host:
+  description: The glue host the failed or unfinished task was about.
+  returned: when the module fails after the registry accepted a change
+  type: str
+  sample: ns1.example.com
+task_ids:
+  description: The registry tasks written before the module failed (here at most one).
+  returned: when the module fails after the registry accepted a change
+  type: list
+  elements: str
+  sample: [e9b8e8b4-7334-4548-9cec-c30b6891f292]
+tasks:
+  description:
+    - How every registry task ended, when waiting found a failed or unfinished task.
+    - C(ignore_errors) or C(failed_when) lets a play read it.
+  returned: when a registry task failed or did not finish within O(wait_timeout)
+  type: list
+  elements: dict
+  contains:
+    task_id:
+      description: The registry task.
+      type: str
+    status:
+      description: V(success), V(failure) (at least one domain failed) or V(unfinished).
+      type: str
+    details:
+      description: Per domain, the registry's status and error text.
+      type: list
+      elements: dict
+      sample: [{"domain": "example.com", "status": "EXECUTE_FAILURE", "error": "domain has an update-prohibition lock"}]
 registrar_calls:
   description: How many registrar API calls the module made, split into reads and writes.
   returned: always
@@ -225,7 +258,7 @@ def manage(rmod):
     task_id = None
     if action is not None and not module.check_mode:
         task_id = action(domain, name, ips)
-        rmod.wait_for([task_id])
+        rmod.wait_for([task_id], task_id=task_id, host=name)
 
     result = dict(
         changed=action is not None,

@@ -870,6 +870,113 @@ def test_task_failure_keeps_the_details_for_the_caller():
     assert info.value.details == [{'domain': 'a.example', 'status': 'EXECUTE_FAILURE', 'error': 'the host is in use'}]
 
 
+def _polled(script):
+    """A responder answering task ``t`` with script[t][n] on its n-th poll (the last one repeats)."""
+    polls = dict((task, 0) for task in script)
+
+    def responder(params):
+        task = params['TaskNo']
+        answers = script[task]
+        items = answers[min(polls[task], len(answers) - 1)]
+        polls[task] += 1
+        return _details(task, *items)
+
+    return responder, polls
+
+
+def test_a_failed_task_does_not_stop_the_others_from_being_reported():
+    responder, polls = _polled({
+        'a': [[('a.example', 'EXECUTE_FAILURE', 'domain has an update-prohibition lock')]],
+        'b': [[('b.example', 'EXECUTING', '')], [('b.example', 'EXECUTING', '')], [('b.example', 'EXECUTE_SUCCESS', '')]],
+        'c': [[('c.example', 'EXECUTING', '')], [('c.example', 'EXECUTE_FAILURE', 'registry says no')]],
+    })
+    registrar, dummy, dummy2 = make_registrar(responder=responder)
+    with pytest.raises(TaskFailed) as info:
+        registrar.wait_tasks(['a', 'b', 'c'], 600)
+    assert polls == {'a': 1, 'b': 3, 'c': 2}  # every task polled until it finished
+    text = str(info.value)
+    assert 'registry task a failed: a.example: domain has an update-prohibition lock' in text
+    assert 'registry task c failed: c.example: registry says no' in text
+    assert 'b.example' not in text
+    assert info.value.tasks == [
+        {'task_id': 'a', 'status': 'failure',
+         'details': [{'domain': 'a.example', 'status': 'EXECUTE_FAILURE', 'error': 'domain has an update-prohibition lock'}]},
+        {'task_id': 'b', 'status': 'success', 'details': [{'domain': 'b.example', 'status': 'EXECUTE_SUCCESS', 'error': None}]},
+        {'task_id': 'c', 'status': 'failure',
+         'details': [{'domain': 'c.example', 'status': 'EXECUTE_FAILURE', 'error': 'registry says no'}]},
+    ]
+    assert (info.value.task_id, info.value.details[0]['domain']) == ('a', 'a.example')
+
+
+def test_a_task_with_one_failed_domain_is_polled_until_every_domain_finished():
+    responder, polls = _polled({'t': [
+        [('a.example', 'EXECUTE_FAILURE', 'locked'), ('b.example', 'EXECUTING', '')],
+        [('a.example', 'EXECUTE_FAILURE', 'locked'), ('b.example', 'EXECUTE_SUCCESS', '')],
+    ]})
+    registrar, dummy, dummy2 = make_registrar(responder=responder)
+    with pytest.raises(TaskFailed) as info:
+        registrar.wait_task('t', 600)
+    assert polls == {'t': 2}
+    assert [(d['domain'], d['status']) for d in info.value.tasks[0]['details']] == [
+        ('a.example', 'EXECUTE_FAILURE'), ('b.example', 'EXECUTE_SUCCESS')]
+    assert 'a.example: locked' in str(info.value) and 'b.example' not in str(info.value)
+
+
+def test_a_failure_and_an_unfinished_task_are_both_reported_at_the_timeout():
+    responder, dummy = _polled({
+        'a': [[('a.example', 'EXECUTE_FAILURE', 'locked')]],
+        'b': [[('b.example', 'EXECUTING', '')]],
+    })
+    registrar, dummy2, fake = make_registrar(responder=responder)
+    with pytest.raises(TaskFailed) as info:
+        registrar.wait_tasks(['a', 'b'], 30)
+    text = str(info.value)
+    assert 'registry task a failed: a.example: locked' in text
+    assert 'not finished after 30 s: b: still pending: b.example (EXECUTING)' in text
+    assert [(t['task_id'], t['status']) for t in info.value.tasks] == [('a', 'failure'), ('b', 'unfinished')]
+    assert sum(fake.sleeps) == pytest.approx(30)
+
+
+def test_a_timeout_reports_every_task():
+    responder, dummy = _polled({
+        'a': [[('a.example', 'EXECUTE_SUCCESS', '')]],
+        'b': [[('b.example', 'WAITING_EXECUTE', '')]],
+    })
+    registrar, dummy2, dummy3 = make_registrar(responder=responder)
+    with pytest.raises(TaskTimeout) as info:
+        registrar.wait_tasks(['a', 'b'], 5)
+    assert [(t['task_id'], t['status']) for t in info.value.tasks] == [('a', 'success'), ('b', 'unfinished')]
+    assert info.value.task_id == 'b'
+    assert 'a.example' not in str(info.value)
+
+
+def test_many_failed_domains_are_summed_up_in_the_message_but_all_kept_in_tasks():
+    items = [('d%02d.example' % n, 'EXECUTE_FAILURE', 'locked') for n in range(30)]
+    registrar, dummy, dummy2 = make_registrar([_details('t', *items)])
+    with pytest.raises(TaskFailed) as info:
+        registrar.wait_task('t', 60)
+    assert 'd19.example: locked and 10 more' in str(info.value)
+    assert 'd20.example' not in str(info.value)
+    assert len(info.value.tasks[0]['details']) == 30
+
+
+def test_a_refused_later_batch_reports_the_batches_already_accepted():
+    replies = [ok({'TaskNo': 'task-1'}), error(400, 'InvalidParameter', 'The DomainName is invalid.')]
+    registrar, dummy, dummy2 = make_registrar(replies)
+    with pytest.raises(RegistrarError) as info:
+        registrar.set_nameservers(['d%04d.example' % n for n in range(1500)], ['ns1.example.com', 'ns2.example.com'])
+    assert info.value.task_ids == ['task-1']
+    assert info.value.code == 'InvalidParameter'
+    assert 'the 1 earlier batch of this change was accepted as task task-1' in str(info.value)
+
+
+def test_a_refused_first_batch_reports_no_task():
+    registrar, dummy, dummy2 = make_registrar([error(400, 'InvalidParameter', 'The DomainName is invalid.')])
+    with pytest.raises(RegistrarError) as info:
+        registrar.set_nameservers(['a.example'], ['ns1.example.com', 'ns2.example.com'])
+    assert getattr(info.value, 'task_ids', None) is None
+
+
 def test_the_connection_pool_fits_the_workers(tmp_path):
     registrar = AlicloudRegistrar({'access_key_id': 'id', 'access_key_secret': 'sec', 'max_workers': 32},
                                   environ={}, home=str(tmp_path))

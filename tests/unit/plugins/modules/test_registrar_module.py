@@ -1,0 +1,164 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dnsops.nameservers contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A write the registry accepted is never hidden by a failure: changed, task ids, every task's outcome.
+
+The modules run on the real Alibaba provider, whose client answers from a script (no HTTP).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.dnsops.nameservers.plugins.module_utils._alicloud import AlicloudRegistrar
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import RegistrarError
+from ansible_collections.dnsops.nameservers.plugins.modules import domain_nameservers, glue_host
+
+NAMESERVERS = ['ns1.example.com', 'ns2.example.com']
+
+
+class ScriptedClient(object):
+    """Stands in for AlicloudClient: ``answer(action, params)`` gives the parsed JSON (or raises)."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.calls = {'read': 0, 'write': 0}
+        self.sent = []
+        self.now = 0.0
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+    def call(self, action, params=None):
+        params = dict(params or {})
+        self.sent.append((action, params))
+        self.calls['write' if action.startswith('Save') else 'read'] += 1
+        return self.answer(action, params)
+
+
+class Registry(object):
+    """A scripted registry: domains with name servers, no hosts, and task details from ``tasks``."""
+
+    def __init__(self, domains, tasks):
+        self.domains = domains
+        self.tasks = tasks  # TaskNo -> function(poll number) -> [(domain, status, error)]
+        self.polls = dict((task, 0) for task in tasks)
+        self.writes = []
+
+    def __call__(self, action, params):
+        if action == 'QueryDomainByDomainName':
+            name = params['DomainName']
+            return {'DomainName': name, 'InstanceId': 'S-' + name, 'DnsList': {'Dns': self.domains[name]}}
+        if action == 'QueryDnsHost':
+            return {'DnsHostList': []}
+        if action.startswith('Save'):
+            self.writes.append(params)
+            if len(self.writes) > len(self.tasks):
+                raise RegistrarError('The request was refused.', code='InvalidParameter')
+            return {'TaskNo': sorted(self.tasks)[len(self.writes) - 1]}
+        if action == 'QueryTaskDetailList':
+            task = params['TaskNo']
+            self.polls[task] += 1
+            items = self.tasks[task](self.polls[task])
+            return {'TotalPageNum': 1, 'Data': {'TaskDetail': [
+                {'TaskNo': task, 'DomainName': d, 'TaskStatus': s, 'ErrorMsg': e} for d, s, e in items]}}
+        raise AssertionError('unexpected action %s' % action)
+
+
+def provider(registry):
+    return AlicloudRegistrar({}, client=ScriptedClient(registry))
+
+
+def test_glue_host_task_failure_reports_the_write(make_rmod, run_module, module_failed):
+    registry = Registry({'example.com': ['dns1.hichina.com', 'dns2.hichina.com']}, {
+        't1': lambda n: [('example.com', 'EXECUTE_FAILURE', 'domain has an update-prohibition lock')],
+    })
+    rmod = make_rmod(provider(registry), {'name': 'ns3.example.com', 'domain': 'example.com', 'ips': ['198.51.100.30'],
+                                          'state': 'present', 'force': False})
+    with pytest.raises(module_failed) as info:
+        run_module(rmod, lambda: glue_host.manage(rmod))
+    result = info.value.result
+    assert result['msg'] == ('The registry task did not succeed: registry task t1 failed: example.com: '
+                             'domain has an update-prohibition lock')
+    assert result['changed'] is True
+    assert (result['task_id'], result['task_ids'], result['host']) == ('t1', ['t1'], 'ns3.example.com')
+    assert result['tasks'] == [{'task_id': 't1', 'status': 'failure', 'details': [
+        {'domain': 'example.com', 'status': 'EXECUTE_FAILURE', 'error': 'domain has an update-prohibition lock'}]}]
+    assert result['registrar_calls'] == {'read': 3, 'write': 1}
+
+
+def test_domain_nameservers_waits_for_every_batch_and_reports_each(make_rmod, run_module, module_failed):
+    domains = dict(('d%04d.example' % n, ['dns1.hichina.com', 'dns2.hichina.com']) for n in range(1500))
+
+    def first(poll):  # one domain of the first batch fails, the others succeed
+        return [('d%04d.example' % n, 'EXECUTE_FAILURE' if n == 7 else 'EXECUTE_SUCCESS', 'locked' if n == 7 else '')
+                for n in range(1000)]
+
+    def second(poll):  # the second batch finishes on the third poll
+        return [('d%04d.example' % n, 'EXECUTE_SUCCESS' if poll >= 3 else 'EXECUTING', '') for n in range(1000, 1500)]
+
+    registry = Registry(domains, {'t1': first, 't2': second})
+    rmod = make_rmod(provider(registry), {'domains': sorted(domains), 'nameservers': NAMESERVERS, 'allow_single': False})
+    with pytest.raises(module_failed) as info:
+        run_module(rmod, lambda: domain_nameservers.manage(rmod))
+    result = info.value.result
+    assert registry.polls == {'t1': 1, 't2': 3}
+    assert 'registry task t1 failed: d0007.example: locked' in result['msg']
+    assert 't2' not in result['msg']
+    assert result['changed'] is True
+    assert result['task_ids'] == ['t1', 't2']
+    assert [(t['task_id'], t['status'], len(t['details'])) for t in result['tasks']] == [
+        ('t1', 'failure', 1000), ('t2', 'success', 500)]
+
+
+def test_a_timeout_reports_the_write_and_the_unfinished_task(make_rmod, run_module, module_failed):
+    registry = Registry({'a.example': ['dns1.hichina.com']}, {'t1': lambda n: [('a.example', 'EXECUTING', '')]})
+    rmod = make_rmod(provider(registry), {'domains': ['a.example'], 'nameservers': NAMESERVERS, 'allow_single': False,
+                                          'wait_timeout': 20})
+    with pytest.raises(module_failed) as info:
+        run_module(rmod, lambda: domain_nameservers.manage(rmod))
+    result = info.value.result
+    assert 'not finished after 20 s' in result['msg']
+    assert (result['changed'], result['task_ids']) == (True, ['t1'])
+    assert result['tasks'] == [{'task_id': 't1', 'status': 'unfinished',
+                                'details': [{'domain': 'a.example', 'status': 'EXECUTING', 'error': None}]}]
+
+
+def test_a_refused_second_batch_still_reports_the_first(make_rmod, run_module, module_failed):
+    domains = dict(('d%04d.example' % n, ['dns1.hichina.com']) for n in range(1200))
+    registry = Registry(domains, {'t1': lambda n: []})  # only one write is accepted
+    rmod = make_rmod(provider(registry), {'domains': sorted(domains), 'nameservers': NAMESERVERS, 'allow_single': False})
+    with pytest.raises(module_failed) as info:
+        run_module(rmod, lambda: domain_nameservers.manage(rmod))
+    result = info.value.result
+    assert (result['changed'], result['task_ids'], result['code']) == (True, ['t1'], 'InvalidParameter')
+    assert 'accepted as task t1' in result['msg']
+    assert 'tasks' not in result
+
+
+def test_without_a_write_a_failure_reports_no_change(make_rmod, run_module, module_failed):
+    def answer(action, params):
+        raise RegistrarError('User not authorized.', code='Forbidden.RAM', request_id='req-1')
+
+    rmod = make_rmod(AlicloudRegistrar({}, client=ScriptedClient(answer)),
+                     {'domains': ['a.example'], 'nameservers': NAMESERVERS, 'allow_single': False})
+    with pytest.raises(module_failed) as info:
+        run_module(rmod, lambda: domain_nameservers.manage(rmod))
+    result = info.value.result
+    assert 'changed' not in result and 'task_ids' not in result
+    assert (result['code'], result['request_id']) == ('Forbidden.RAM', 'req-1')
+
+
+def test_without_wait_nothing_is_polled(make_rmod, run_module):
+    registry = Registry({'a.example': ['dns1.hichina.com']}, {'t1': lambda n: [('a.example', 'EXECUTE_FAILURE', 'x')]})
+    rmod = make_rmod(provider(registry), {'domains': ['a.example'], 'nameservers': NAMESERVERS, 'allow_single': False,
+                                          'wait': False})
+    result = run_module(rmod, lambda: domain_nameservers.manage(rmod))
+    assert (result['changed'], result['task_ids'], registry.polls) == (True, ['t1'], {'t1': 0})
