@@ -29,6 +29,7 @@ import ipaddress
 import json
 import os
 import random
+import re
 import threading
 import time
 import traceback
@@ -127,6 +128,8 @@ PROFILE_ENV = ('ALIBABA_CLOUD_PROFILE', 'ALICLOUD_PROFILE')
 SUPPORTED_PROFILE_MODES = ('AK', 'StsToken')
 
 _REDACTED = '********'
+# Shorter secrets are scrubbed only where they stand alone (see AlicloudClient.scrub).
+_MIN_SUBSTRING_SECRET = 4
 _EXCERPT_LENGTH = 200
 
 
@@ -354,23 +357,45 @@ def _number_option(options, name, default, bounds, integer=False):
     return number
 
 
+def redact_endpoint(endpoint):
+    """``endpoint`` as an error may show it: user information and query replaced by ``********``.
+
+    Everything between the scheme and the last ``@`` goes (a password may hold ``/`` or ``#``),
+    and so does everything after ``?`` or ``#``.
+    """
+    text = _text(endpoint)
+    scheme_end = text.find('://')
+    start = scheme_end + 3 if scheme_end >= 0 else 0
+    at = text.rfind('@')
+    if at >= start:
+        text = text[:start] + _REDACTED + text[at:]
+    cut = min([i for i in (text.find('?'), text.find('#')) if i >= 0] or [-1])
+    if cut >= 0:
+        text = text[:cut + 1] + _REDACTED
+    return text
+
+
 def normalise_endpoint(endpoint):
-    """``host``, ``host:port`` or an ``http(s)://`` URL -> a base URL ending in ``/``."""
+    """``host``, ``host:port`` or an ``http(s)://`` URL -> a base URL ending in ``/``.
+
+    Error messages show the endpoint through ``redact_endpoint()``: never a password or a query.
+    """
     text = _text(endpoint).strip()
+    shown = redact_endpoint(text)
     if not text or any(c.isspace() for c in text):
-        raise RegistrarError('option endpoint must be a host name, host:port or an http(s) URL, got %r' % endpoint)
+        raise RegistrarError('option endpoint must be a host name, host:port or an http(s) URL, got %r' % shown)
     if '://' not in text:
         text = 'https://' + text
     parts = urlsplit(text)
     if parts.scheme.lower() not in ('http', 'https'):
-        raise RegistrarError('option endpoint must use http:// or https://, got %r' % endpoint)
+        raise RegistrarError('option endpoint must use http:// or https://, got %r' % shown)
     try:
         port = parts.port
     except ValueError:
-        raise RegistrarError('option endpoint has an invalid port: %r' % endpoint)
-    if not parts.hostname or parts.query or parts.fragment or parts.username or parts.password:
+        raise RegistrarError('option endpoint has an invalid port: %r' % shown)
+    if not parts.hostname or parts.query or parts.fragment or parts.username or parts.password or '@' in parts.netloc:
         raise RegistrarError('option endpoint must be a host name, host:port or an http(s) URL '
-                             'without user, query or fragment, got %r' % endpoint)
+                             'without user, query or fragment, got %r' % shown)
     host = parts.hostname
     if ':' in host:
         host = '[%s]' % host
@@ -492,15 +517,24 @@ class AlicloudClient(object):
     # -- helpers ---------------------------------------------------------
 
     def scrub(self, text):
-        """``text`` with the secret and the token (raw or percent-encoded) removed."""
+        """``text`` with the secret and the token (raw or percent-encoded) removed.
+
+        A secret of at least ``_MIN_SUBSTRING_SECRET`` characters is removed wherever it
+        occurs. A shorter one (only ever seen in tests and labs) is removed where it stands
+        as a token of its own, not inside longer words: replacing every ``a`` of a message
+        would leave nothing to read, and a reader cannot tell which letters were the secret.
+        """
         text = _text(text)
         for secret in (self._credentials.access_key_secret, self._credentials.security_token):
             if not secret:
                 continue
             once = percent_encode(secret)
-            for form in (secret, once, percent_encode(once), quote(secret), quote(secret, safe='')):
-                if form:
+            forms = set([secret, once, percent_encode(once), quote(secret), quote(secret, safe='')])
+            for form in sorted(forms, key=len, reverse=True):
+                if len(secret) >= _MIN_SUBSTRING_SECRET:
                     text = text.replace(form, _REDACTED)
+                else:
+                    text = re.sub(r'(?<![0-9A-Za-z])%s(?![0-9A-Za-z])' % re.escape(form), _REDACTED, text)
         return text
 
     def _excerpt(self, text):

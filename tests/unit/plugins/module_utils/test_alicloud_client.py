@@ -440,6 +440,32 @@ def test_secret_and_token_never_appear_in_error_messages():
     assert 'ConnectionError' in messages[2]
 
 
+@pytest.mark.parametrize('secret, text, expected', [
+    # short secrets: only where they stand alone
+    ('ab', 'about tabs and a drab cab', 'about tabs and a drab cab'),
+    ('ab', 'secret=ab&next', 'secret=********&next'),
+    ('ab', 'ab', '********'),
+    ('a', 'a timeout at a.example', '******** timeout at ********.example'),
+    ('x/y', 'sent x%2Fy and x%252Fy, not xx%2Fyy', 'sent ******** and ********, not xx%2Fyy'),
+    # four characters and more: wherever they occur
+    ('abcd', 'xabcdx abcd', 'x********x ********'),
+    ('S3cr3t+/=', 'S3cr3t%2B%2F%3D in S3cr3t+/=', '******** in ********'),
+])
+def test_scrub_removes_secrets_sensibly(secret, text, expected):
+    client, dummy, dummy2 = make_client()
+    client._credentials = Credentials(KEY_ID, secret, None, 'test')  # pylint: disable=protected-access
+    assert client.scrub(text) == expected
+
+
+def test_a_short_secret_in_a_registry_error_is_scrubbed_as_a_token_only():
+    client, dummy, dummy2 = make_client([error(400, 'SignatureDoesNotMatch', 'Signature mismatch for key s in request')],
+                                        max_retries=0)
+    client._credentials = Credentials(KEY_ID, 's', None, 'test')  # pylint: disable=protected-access
+    with pytest.raises(RegistrarError) as info:
+        client.call('QueryDnsHost')
+    assert 'Signature mismatch for key ******** in request' in str(info.value)
+
+
 # ---------------------------------------------------------------------------
 # Endpoint, site, validate_certs, numeric options
 # ---------------------------------------------------------------------------
@@ -471,6 +497,35 @@ def test_bad_endpoints_are_refused(endpoint):
     with pytest.raises(RegistrarError) as info:
         normalise_endpoint(endpoint)
     assert 'endpoint' in str(info.value)
+
+
+@pytest.mark.parametrize('endpoint', [
+    'https://alice:hunter2pw@sim.lab',
+    'u:hunter2pw@sim.lab',
+    'http://u:hunter2pw@sim.lab:99999',
+    'ftp://u:hunter2pw@sim.lab',
+    'https://u:hunter2pw@sim lab',
+    'https://u:hun/ter2pw#x@sim.lab',
+    'https://:hunter2pw@sim.lab/',
+    'https://hunter2pw@sim.lab/',
+    'https://sim.lab/?AccessKeySecret=hunter2pw',
+    'https://sim.lab/#hunter2pw',
+])
+def test_endpoint_errors_never_show_user_information_or_a_query(endpoint):
+    for call in (lambda: normalise_endpoint(endpoint), lambda: resolve_endpoint({'endpoint': endpoint})):
+        with pytest.raises(RegistrarError) as info:
+            call()
+        text = str(info.value)
+        assert 'endpoint' in text
+        for secret in ('hunter2pw', 'hun/ter2pw', 'ter2pw', 'alice'):
+            assert secret not in text
+        assert 'sim' in text and '********' in text
+
+
+def test_redact_endpoint_leaves_plain_endpoints_alone():
+    assert _alicloud.redact_endpoint('https://sim.lab:8443/api/') == 'https://sim.lab:8443/api/'
+    assert _alicloud.redact_endpoint('https://u:p@sim.lab:8443/api') == 'https://********@sim.lab:8443/api'
+    assert _alicloud.redact_endpoint('https://sim.lab/?a=b') == 'https://sim.lab/?********'
 
 
 def test_unknown_site_is_refused():
