@@ -91,6 +91,13 @@ options:
       - Upper bound, in seconds, on the time spent retrying one call.
     type: float
     default: 120
+  max_workers:
+    description:
+      - How many read calls are sent to the registrar at the same time, for example when the name servers
+        of many domains are read (the API reads them one domain at a time) or the glue hosts of several domains.
+      - Between 1 and 64. Writes are never sent concurrently.
+    type: int
+    default: 8
 notes:
   - Secrets given as options or found in the environment are never printed, not even at C(-vvvv).
   - All modules of this group can get their connection options at once with

@@ -125,6 +125,8 @@ class Registrar(object):
 
     #: how many domains one set_nameservers write may carry
     max_domains_per_nameserver_change = 1
+    #: how many reads may run at the same time (option max_workers)
+    max_workers = DEFAULT_CONCURRENCY
 
     def list_domains(self):
         """All domains of the account, as Domain objects (name servers may be None)."""
@@ -140,7 +142,7 @@ class Registrar(object):
         Providers without a bulk read run get_domain concurrently.
         """
         names = list(names)
-        return dict(zip(names, run_concurrently(self.get_domain, names)))
+        return dict(zip(names, run_concurrently(self.get_domain, names, self.max_workers)))
 
     def list_hosts(self, domain):
         """The glue hosts registered under ``domain`` (a Domain), as GlueHost objects."""

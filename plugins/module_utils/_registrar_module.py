@@ -23,7 +23,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar impo
 
 CONNECTION_OPTIONS = (
     'access_key_id', 'access_key_secret', 'security_token', 'profile', 'site',
-    'endpoint', 'validate_certs', 'timeout', 'max_retries', 'retry_max_time',
+    'endpoint', 'validate_certs', 'timeout', 'max_retries', 'retry_max_time', 'max_workers',
 )
 
 
@@ -41,6 +41,7 @@ def registrar_argument_spec():
         timeout=dict(type='float', default=30),
         max_retries=dict(type='int', default=8),
         retry_max_time=dict(type='float', default=120),
+        max_workers=dict(type='int', default=8),
     )
 
 

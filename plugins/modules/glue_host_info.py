@@ -131,7 +131,7 @@ def read(rmod):
         raise ValidationError('domains', ', '.join(missing), 'is not a domain of this registrar account')
 
     domains = [found[name] for name in names if found.get(name) is not None]
-    hosts = run_concurrently(registrar.list_hosts, domains)
+    hosts = run_concurrently(registrar.list_hosts, domains, registrar.max_workers)
     result = []
     for domain, domain_hosts in zip(domains, hosts):
         entry = domain.as_dict()

@@ -556,6 +556,7 @@ def test_option_defaults(tmp_path):
 @pytest.mark.parametrize('name, value', [
     ('max_retries', -1), ('max_retries', 31), ('max_retries', 2.5), ('max_retries', 'many'),
     ('retry_max_time', -5), ('retry_max_time', 100000), ('timeout', 0), ('timeout', True), ('max_workers', 0),
+    ('max_workers', 65), ('max_workers', 2.5),
 ])
 def test_numeric_options_are_bounded(tmp_path, name, value):
     options = {'access_key_id': 'id', 'access_key_secret': 'sec', name: value}

@@ -162,3 +162,35 @@ def test_without_wait_nothing_is_polled(make_rmod, run_module):
                                           'wait': False})
     result = run_module(rmod, lambda: domain_nameservers.manage(rmod))
     assert (result['changed'], result['task_ids'], registry.polls) == (True, ['t1'], {'t1': 0})
+
+
+# ---------------------------------------------------------------------------
+# max_workers: a documented option that reaches the provider
+# ---------------------------------------------------------------------------
+
+def test_max_workers_is_an_option_with_the_providers_default():
+    from ansible_collections.dnsops.nameservers.plugins.module_utils import _alicloud
+    from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_module import (
+        CONNECTION_OPTIONS,
+        registrar_argument_spec,
+    )
+    assert registrar_argument_spec()['max_workers'] == {'type': 'int', 'default': _alicloud.DEFAULT_MAX_WORKERS}
+    assert 'max_workers' in CONNECTION_OPTIONS
+
+
+def test_max_workers_reaches_the_provider(make_rmod, tmp_path, monkeypatch):
+    monkeypatch.setenv('HOME', str(tmp_path))
+    rmod = make_rmod(None, {'access_key_id': 'id', 'access_key_secret': 'secret-value', 'max_workers': 3})
+    rmod._registrar = None  # pylint: disable=protected-access
+    assert rmod.registrar.max_workers == 3
+
+
+def test_max_workers_out_of_bounds_fails_before_any_call(make_rmod, run_module, module_failed, tmp_path, monkeypatch):
+    monkeypatch.setenv('HOME', str(tmp_path))
+    rmod = make_rmod(None, {'access_key_id': 'id', 'access_key_secret': 'secret-value', 'max_workers': 100,
+                            'domains': ['a.example'], 'nameservers': NAMESERVERS, 'allow_single': False})
+    rmod._registrar = None  # pylint: disable=protected-access
+    with pytest.raises(module_failed) as info:
+        run_module(rmod, lambda: domain_nameservers.manage(rmod))
+    assert info.value.result['msg'] == 'option max_workers must be between 1 and 64, got 100'
+    assert info.value.result['registrar_calls'] == {'read': 0, 'write': 0}
