@@ -7,15 +7,19 @@
 
 The modules' ``manage(rmod)`` / ``read(rmod)`` functions take a RegistrarModule; here it wraps
 a FakeModule (params, check mode, diff mode; fail_json and exit_json raise) and is handed a
-registrar object directly.
+registrar object directly: a FakeRegistrar (the provider interface in memory, no HTTP), or
+the real Alibaba provider on a ScriptedClient (its answers from a function, no HTTP).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
+
 import pytest
 
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import Domain, GlueHost, Registrar
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_module import RegistrarModule
 
 # The options every registrar module has (doc fragments registrar and registrar.wait), at their defaults.
@@ -87,3 +91,102 @@ def run_module():
 @pytest.fixture
 def module_failed():
     return ModuleFailed
+
+
+class FakeRegistrar(Registrar):
+    """The provider interface of _registrar.py in memory; records every write.
+
+    ``domains``: name -> name servers; ``hosts``: domain -> {host: [canonical ips]}.
+    Writes apply at once and return task ids ``task-1``, ``task-2``...; ``wait_task``
+    records the id and succeeds.
+    """
+
+    def __init__(self, domains, hosts=None):
+        self.domains = dict((name, list(ns)) for name, ns in domains.items())
+        self.hosts = dict((name, dict((hosts or {}).get(name, {}))) for name in domains)
+        self.calls = {'read': 0, 'write': 0}
+        self.writes = []
+        self.waited = []
+        self._lock = threading.Lock()
+
+    def _count(self, kind):
+        with self._lock:
+            self.calls[kind] += 1
+
+    def _write(self, *record):
+        self._count('write')
+        self.writes.append(record)
+        return 'task-%d' % len(self.writes)
+
+    def list_domains(self):
+        self._count('read')
+        return [Domain(name, 'S-' + name, None) for name in sorted(self.domains)]
+
+    def get_domain(self, name):
+        self._count('read')
+        if name not in self.domains:
+            return None
+        return Domain(name, 'S-' + name, list(self.domains[name]))
+
+    def list_hosts(self, domain):
+        self._count('read')
+        return [GlueHost(name, ips) for name, ips in sorted(self.hosts[domain.name].items())]
+
+    def create_host(self, domain, name, ips):
+        self.hosts[domain.name][name] = list(ips)
+        return self._write('create_host', domain.name, name, list(ips))
+
+    def modify_host(self, domain, name, ips):
+        self.hosts[domain.name][name] = list(ips)
+        return self._write('modify_host', domain.name, name, list(ips))
+
+    def delete_host(self, domain, name, ips):
+        del self.hosts[domain.name][name]
+        return self._write('delete_host', domain.name, name, list(ips))
+
+    def set_nameservers(self, domain_names, nameservers):
+        # One call from the module; splitting it into the registry's batches is the real provider's job.
+        for name in domain_names:
+            self.domains[name] = list(nameservers)
+        return [self._write('set_nameservers', list(domain_names), list(nameservers))]
+
+    def wait_task(self, task_id, timeout):
+        self.waited.append(task_id)
+        return []
+
+
+class ScriptedClient(object):
+    """Stands in for AlicloudClient under the real provider: ``answer(action, params)`` gives the
+    parsed JSON answer (or raises RegistrarError); time moves only when the provider sleeps."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.calls = {'read': 0, 'write': 0}
+        self.sent = []
+        self.now = 0.0
+        self._lock = threading.Lock()
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+    def call(self, action, params=None):
+        params = dict(params or {})
+        with self._lock:
+            self.sent.append((action, params))
+            self.calls['write' if action.startswith('Save') else 'read'] += 1
+        return self.answer(action, params)
+
+
+@pytest.fixture
+def fake_registrar():
+    """``fake_registrar(domains, hosts=None)``: a FakeRegistrar."""
+    return FakeRegistrar
+
+
+@pytest.fixture
+def scripted_client():
+    """``scripted_client(answer)``: a ScriptedClient for ``AlicloudRegistrar({}, client=...)``."""
+    return ScriptedClient

@@ -5,7 +5,8 @@
 
 """A write the registry accepted is never hidden by a failure: changed, task ids, every task's outcome.
 
-The modules run on the real Alibaba provider, whose client answers from a script (no HTTP).
+The modules run on the real Alibaba provider, whose client answers from a script (conftest's
+ScriptedClient: no HTTP).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,28 +20,6 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar impo
 from ansible_collections.dnsops.nameservers.plugins.modules import domain_nameservers, glue_host
 
 NAMESERVERS = ['ns1.example.com', 'ns2.example.com']
-
-
-class ScriptedClient(object):
-    """Stands in for AlicloudClient: ``answer(action, params)`` gives the parsed JSON (or raises)."""
-
-    def __init__(self, answer):
-        self.answer = answer
-        self.calls = {'read': 0, 'write': 0}
-        self.sent = []
-        self.now = 0.0
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-    def call(self, action, params=None):
-        params = dict(params or {})
-        self.sent.append((action, params))
-        self.calls['write' if action.startswith('Save') else 'read'] += 1
-        return self.answer(action, params)
 
 
 class Registry(object):
@@ -72,11 +51,13 @@ class Registry(object):
         raise AssertionError('unexpected action %s' % action)
 
 
-def provider(registry):
-    return AlicloudRegistrar({}, client=ScriptedClient(registry))
+@pytest.fixture
+def provider(scripted_client):
+    """The real Alibaba provider, its client answering from a script."""
+    return lambda answer: AlicloudRegistrar({}, client=scripted_client(answer))
 
 
-def test_glue_host_task_failure_reports_the_write(make_rmod, run_module, module_failed):
+def test_glue_host_task_failure_reports_the_write(provider, make_rmod, run_module, module_failed):
     registry = Registry({'example.com': ['dns1.hichina.com', 'dns2.hichina.com']}, {
         't1': lambda n: [('example.com', 'EXECUTE_FAILURE', 'domain has an update-prohibition lock')],
     })
@@ -94,7 +75,7 @@ def test_glue_host_task_failure_reports_the_write(make_rmod, run_module, module_
     assert result['registrar_calls'] == {'read': 3, 'write': 1}
 
 
-def test_domain_nameservers_waits_for_every_batch_and_reports_each(make_rmod, run_module, module_failed):
+def test_domain_nameservers_waits_for_every_batch_and_reports_each(provider, make_rmod, run_module, module_failed):
     domains = dict(('d%04d.example' % n, ['dns1.hichina.com', 'dns2.hichina.com']) for n in range(1500))
 
     def first(poll):  # one domain of the first batch fails, the others succeed
@@ -118,7 +99,7 @@ def test_domain_nameservers_waits_for_every_batch_and_reports_each(make_rmod, ru
         ('t1', 'failure', 1000), ('t2', 'success', 500)]
 
 
-def test_a_timeout_reports_the_write_and_the_unfinished_task(make_rmod, run_module, module_failed):
+def test_a_timeout_reports_the_write_and_the_unfinished_task(provider, make_rmod, run_module, module_failed):
     registry = Registry({'a.example': ['dns1.hichina.com']}, {'t1': lambda n: [('a.example', 'EXECUTING', '')]})
     rmod = make_rmod(provider(registry), {'domains': ['a.example'], 'nameservers': NAMESERVERS, 'allow_single': False,
                                           'wait_timeout': 20})
@@ -131,7 +112,7 @@ def test_a_timeout_reports_the_write_and_the_unfinished_task(make_rmod, run_modu
                                 'details': [{'domain': 'a.example', 'status': 'EXECUTING', 'error': None}]}]
 
 
-def test_a_refused_second_batch_still_reports_the_first(make_rmod, run_module, module_failed):
+def test_a_refused_second_batch_still_reports_the_first(provider, make_rmod, run_module, module_failed):
     domains = dict(('d%04d.example' % n, ['dns1.hichina.com']) for n in range(1200))
     registry = Registry(domains, {'t1': lambda n: []})  # only one write is accepted
     rmod = make_rmod(provider(registry), {'domains': sorted(domains), 'nameservers': NAMESERVERS, 'allow_single': False})
@@ -143,11 +124,11 @@ def test_a_refused_second_batch_still_reports_the_first(make_rmod, run_module, m
     assert 'tasks' not in result
 
 
-def test_without_a_write_a_failure_reports_no_change(make_rmod, run_module, module_failed):
+def test_without_a_write_a_failure_reports_no_change(provider, make_rmod, run_module, module_failed):
     def answer(action, params):
         raise RegistrarError('User not authorized.', code='Forbidden.RAM', request_id='req-1')
 
-    rmod = make_rmod(AlicloudRegistrar({}, client=ScriptedClient(answer)),
+    rmod = make_rmod(provider(answer),
                      {'domains': ['a.example'], 'nameservers': NAMESERVERS, 'allow_single': False})
     with pytest.raises(module_failed) as info:
         run_module(rmod, lambda: domain_nameservers.manage(rmod))
@@ -156,7 +137,7 @@ def test_without_a_write_a_failure_reports_no_change(make_rmod, run_module, modu
     assert (result['code'], result['request_id']) == ('Forbidden.RAM', 'req-1')
 
 
-def test_without_wait_nothing_is_polled(make_rmod, run_module):
+def test_without_wait_nothing_is_polled(provider, make_rmod, run_module):
     registry = Registry({'a.example': ['dns1.hichina.com']}, {'t1': lambda n: [('a.example', 'EXECUTE_FAILURE', 'x')]})
     rmod = make_rmod(provider(registry), {'domains': ['a.example'], 'nameservers': NAMESERVERS, 'allow_single': False,
                                           'wait': False})
