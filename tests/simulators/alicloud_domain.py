@@ -289,6 +289,9 @@ class Simulator(object):
         self.lock = threading.RLock()
         self.wakeup = threading.Condition(self.lock)
         self.state_path = os.path.abspath(args.state)
+        # Accepted nonces are appended here at once and folded into STATE.json with its next write,
+        # so a replay after kill -9 and a restart is refused even when the state was not rewritten.
+        self.nonce_path = self.state_path + ".nonces"
         self.nonces_dirty = False
         self.nonce_count = 0
         self.stopping = False
@@ -314,7 +317,10 @@ class Simulator(object):
                 state = json.load(f)
             state.setdefault("tasks", {})
             state.setdefault("used_nonces", {})
+            self._read_nonce_journal(state["used_nonces"])
             return state
+        if os.path.exists(self.nonce_path):
+            os.unlink(self.nonce_path)  # left by another state; a fresh state starts without it
         with open(self.args.seed, encoding="utf-8") as f:
             seed = json.load(f)
         state = {"version": 1, "credentials": [], "domains": {}, "tasks": {}, "used_nonces": {}}
@@ -334,6 +340,19 @@ class Simulator(object):
                 "hosts": hosts,
             }
         return state
+
+    def _read_nonce_journal(self, used):
+        """Merge the nonces accepted after the last state write (one JSON [nonce, stamp] a line)."""
+        if not os.path.exists(self.nonce_path):
+            return
+        with open(self.nonce_path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    nonce, stamp = json.loads(line)
+                except ValueError:
+                    continue  # a line cut short by a kill
+                used[nonce] = max(stamp, used.get(nonce, stamp))
+                self.nonces_dirty = True  # the next state write empties the journal
 
     def _save(self):
         """Write STATE.json atomically: temp file in the same directory, fsync, os.replace."""
@@ -360,6 +379,8 @@ class Simulator(object):
                 os.close(dfd)
         except OSError:
             pass
+        if self.nonces_dirty:
+            open(self.nonce_path, "w").close()  # every journalled nonce is in the state now
         self.nonces_dirty = False
 
     # -- faults ---------------------------------------------------------
@@ -456,6 +477,9 @@ class Simulator(object):
                 raise bad("SignatureNonceUsed", "Specified signature nonce was used already.")
             used[nonce] = stamp
             self.nonces_dirty = True
+            # Closed before the answer is sent: in the kernel's hands, it survives kill -9.
+            with open(self.nonce_path, "a", encoding="utf-8") as f:
+                f.write(json.dumps([nonce, stamp]) + "\n")
 
     def _prune_nonces(self, now):
         used = self.state["used_nonces"]
@@ -663,7 +687,7 @@ class Simulator(object):
         # SYNC_DNSHOST: nothing to repair in the simulator.
 
     def run_tasks(self):
-        """Background thread: complete tasks when due, and persist nonces now and then."""
+        """Background thread: complete tasks when due, and fold journalled nonces into the state now and then."""
         last_nonce_save = time.time()
         with self.lock:
             while not self.stopping:
@@ -1113,7 +1137,8 @@ def parse_args(argv=None):
                    help="seconds added to the simulator's clock when checking request timestamps")
     p.add_argument("--signature-error-status", type=int, default=400, help="HTTP status of SignatureDoesNotMatch")
     p.add_argument("--nonce-flush", type=float, default=2.0,
-                   help="seconds between saves of new nonces when nothing else changes")
+                   help="seconds before new nonces (journalled at once in STATE.nonces) are folded into STATE "
+                        "when nothing else changes")
     p.add_argument("--ready-file", help="write HOST:PORT here once listening")
     return p.parse_args(argv)
 

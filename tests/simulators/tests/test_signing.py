@@ -2,6 +2,8 @@
 
 import hashlib
 import hmac
+import os
+import signal
 import time
 import uuid
 from urllib.parse import urlencode
@@ -110,6 +112,60 @@ def test_nonce_remembered_across_restart(sim):
     sim.start()
     r = sim.send(p)
     assert r.json()["Code"] == "SignatureNonceUsed"
+
+
+def test_nonce_remembered_across_kill_9(start_sim):
+    """Killed right after answering a read (long before a nonce flush), the restarted simulator
+    still refuses the replay: accepted nonces are journalled before the answer is sent."""
+    sim = start_sim(flags=["--task-delay", "0", "--nonce-flush", "600"])
+    before = os.stat(sim.state).st_mtime_ns
+    p = sim.signed("QueryDomainList", {"PageNum": 1, "PageSize": 10})
+    assert sim.send(p).status_code == 200
+    assert os.stat(sim.state).st_mtime_ns == before  # a read still does not rewrite STATE.json
+    sim.stop(signal.SIGKILL)
+    sim.start()
+    r = sim.send(p)
+    assert (r.status_code, r.json()["Code"]) == (400, "SignatureNonceUsed")
+    assert p["SignatureNonce"] in sim.read_state()["used_nonces"]  # folded in at start-up
+
+
+def test_v3_nonce_remembered_across_kill_9(start_sim):
+    sim = start_sim(flags=["--task-delay", "0", "--nonce-flush", "600"])
+    nonce = uuid.uuid4().hex
+    date = utc_stamp()
+    q = {"DomainName": "example.com"}
+    assert v3_request(sim, "QueryDomainByDomainName", q, nonce=nonce, date=date).status_code == 200
+    sim.stop(signal.SIGKILL)
+    sim.start()
+    assert v3_request(sim, "QueryDomainByDomainName", q, nonce=nonce, date=date).json()["Code"] == "SignatureNonceUsed"
+
+
+def test_the_nonce_journal_is_emptied_by_the_next_state_write(start_sim):
+    sim = start_sim(flags=["--task-delay", "0", "--nonce-flush", "600"])
+    journal = sim.state + ".nonces"
+    sim.ok("QueryDomainList", {"PageNum": 1, "PageSize": 10})
+    sim.ok("QueryDomainList", {"PageNum": 1, "PageSize": 10})
+    with open(journal) as f:
+        assert len(f.readlines()) == 2
+    body = sim.ok("SaveSingleTaskForCreatingDnsHost", {"InstanceId": "S1", "DnsName": "ns1", "Ip.1": "198.51.100.1"})
+    assert body["TaskNo"]
+    assert os.path.getsize(journal) == 0
+    assert len(sim.read_state()["used_nonces"]) == 3
+
+
+def test_a_cut_journal_line_is_ignored_and_a_fresh_state_drops_an_old_journal(start_sim):
+    sim = start_sim(flags=["--task-delay", "0", "--nonce-flush", "600"])
+    p = sim.signed("QueryDomainList", {"PageNum": 1, "PageSize": 10})
+    assert sim.send(p).status_code == 200
+    sim.stop(signal.SIGKILL)
+    with open(sim.state + ".nonces", "a") as f:
+        f.write('["cut-sho')
+    sim.start()
+    assert sim.send(p).json()["Code"] == "SignatureNonceUsed"
+    sim.stop(signal.SIGKILL)
+    os.unlink(sim.state)  # back to the seed: the journal of the old state goes too
+    sim.start()
+    assert sim.send(p).status_code == 200
 
 
 def test_timestamps(sim):
