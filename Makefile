@@ -13,7 +13,7 @@ COLL_DIR := $(COLL_ROOT)/ansible_collections/dnsops/nameservers
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 
-.PHONY: help venv collection live-collection demo lint e2e-test test sanity units simulator-tests dnscheck-tests integration awx-tests ansible-test-pip
+.PHONY: help venv sanity-deps collection live-collection demo lint e2e-test test sanity units simulator-tests dnscheck-tests integration awx-tests ansible-test-pip
 
 help:
 	@echo "make demo     bring the lab up and run the deploy playbook against it"
@@ -51,7 +51,11 @@ ansible-test-pip: venv
 
 ANSIBLE_TEST := cd $(COLL_DIR) && $(VENV)/bin/ansible-test
 
-sanity: collection ansible-test-pip
+# ansible-test's shellcheck test is skipped, silently, where shellcheck is missing.
+sanity-deps:
+	@command -v shellcheck >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck; }
+
+sanity: collection ansible-test-pip sanity-deps
 	$(ANSIBLE_TEST) sanity --venv --python 3.11 --color no
 
 units: collection ansible-test-pip

@@ -49,6 +49,7 @@ ssh_to() {  # ssh_to ADDRESS COMMAND...: as Ansible does, with the lab's key and
 starttime() {
     local stat
     stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+    # shellcheck disable=SC2086  # the fields after the command name, split on purpose
     set -- ${stat##*) }
     [ "$1" = Z ] || echo "${20}"
 }
@@ -61,11 +62,11 @@ recorded_alive() {
     [ -n "$pid" ] && [ "$(starttime "$pid")" = "$st" ]
 }
 stop_recorded() {  # stop_recorded FILE: TERM, then KILL after 5 s
-    local pid st i
+    local pid st
     if recorded_alive "$1"; then
         read -r pid st < "$1"
         kill -TERM "$pid" 2>/dev/null || true
-        for i in $(seq 50); do recorded_alive "$1" || break; sleep 0.1; done
+        for _ in $(seq 50); do recorded_alive "$1" || break; sleep 0.1; done
         if recorded_alive "$1"; then kill -KILL "$pid" 2>/dev/null || true; sleep 0.2; fi
     fi
     rm -f "$1"
@@ -99,7 +100,7 @@ build_base() {
 repo_key() {
     local gh=$CACHE/gnupg
     if [ ! -s "$CACHE/repo/lab-archive-keyring.gpg" ]; then
-        rm -rf "$gh"; mkdir -p -m 700 "$gh" "$CACHE/repo"
+        rm -rf "$gh"; mkdir -p "$CACHE/repo"; mkdir -m 700 "$gh"
         gpg --homedir "$gh" --batch --quiet --passphrase '' \
             --quick-gen-key 'dnsops lab repository <lab@example.invalid>' ed25519 sign never
         gpg --homedir "$gh" --batch --export > "$CACHE/repo/lab-archive-keyring.gpg"
@@ -120,6 +121,7 @@ build_repo() {
     cp /etc/resolv.conf "$tmp/root/etc/resolv.conf"
     echo "deb $MIRROR $suite main" > "$tmp/root/etc/apt/sources.list"
     local rc=0
+    # shellcheck disable=SC2086  # $want: one word per package
     { chroot "$tmp/root" apt-get -q update &&
       DEBIAN_FRONTEND=noninteractive chroot "$tmp/root" apt-get -q -y --download-only install $want
     } > "$CACHE/log/repo-$suite.log" 2>&1 || rc=$?
@@ -133,13 +135,13 @@ build_repo() {
       gzip -9kf Packages
       apt-ftparchive -o APT::FTPArchive::Release::Origin=dnsops-lab \
           -o APT::FTPArchive::Release::Label=dnsops-lab -o APT::FTPArchive::Release::Suite="$suite" \
-          -o APT::FTPArchive::Release::Codename="$suite" release . > ../Release.$suite
+          -o APT::FTPArchive::Release::Codename="$suite" release . > "../Release.$suite"
       mv "../Release.$suite" Release
       gpg --homedir "$CACHE/gnupg" --batch --yes --quiet --clearsign -o InRelease Release
       gpg --homedir "$CACHE/gnupg" --batch --yes --quiet -abs -o Release.gpg Release )
     echo "$want" > "$out.tmp/.packages"
     rm -rf "$out"; mv "$out.tmp" "$out"
-    log "local repository for $suite: $(ls "$out"/*.deb | wc -l) packages"
+    log "local repository for $suite: $(find "$out" -maxdepth 1 -name '*.deb' | wc -l) packages"
 }
 
 repo_serve() {
@@ -151,8 +153,8 @@ repo_serve() {
 }
 
 wait_for() {  # wait_for SECONDS WHAT COMMAND...
-    local secs=$1 what=$2 i; shift 2
-    for i in $(seq $((secs * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+    local secs=$1 what=$2; shift 2
+    for _ in $(seq $((secs * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
     die "$what did not come up within $secs s"
 }
 
@@ -244,9 +246,9 @@ host_up() {
     # Own mount, pid, uts and ipc namespaces; host-init.sh becomes sshd, the namespace's pid 1.
     ip netns exec "dnslab-$name" unshare --mount --pid --uts --ipc --fork --propagation private \
         /bin/sh "$LAB_DIR/host-init.sh" "$r" "$name" </dev/null >"$hd/console.log" 2>&1 &
-    local outer=$! pid1="" i
-    for i in $(seq 50); do
-        pid1=$(cat "/proc/$outer/task/$outer/children" 2>/dev/null | awk '{print $1}')
+    local outer=$! pid1=""
+    for _ in $(seq 50); do
+        pid1=$(awk '{print $1}' "/proc/$outer/task/$outer/children" 2>/dev/null)
         [ -n "$pid1" ] && break; sleep 0.1
     done
     [ -n "$pid1" ] || die "host $name: its first process did not start (see $hd/console.log)"
@@ -349,6 +351,7 @@ cmd_up() {
     known_hosts
     local h
     for h in "${started[@]}"; do
+        # shellcheck disable=SC2086  # "name address", split on purpose
         set -- $h
         wait_for 15 "sshd on $1" ssh_to "$NET4.$2" true
     done

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the registrar targets' runme.sh: starts the registrar simulator on a free
 # loopback port with a fresh state, and stops it when the target's script exits.
 #
