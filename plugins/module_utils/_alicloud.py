@@ -45,8 +45,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar impo
     GlueHost,
     Registrar,
     RegistrarError,
-    TaskFailed,
-    TaskTimeout,
+    tasks_error,
 )
 
 try:
@@ -1026,11 +1025,7 @@ class AlicloudRegistrar(Registrar):
             texts.append('registry task%s not finished after %g s: %s' % (
                 '' if len(pending) == 1 else 's', timeout,
                 '; '.join('%s: %s' % (task_id, self._pending_text(last.get(task_id))) for task_id in pending)))
-        error = (TaskFailed if failed else TaskTimeout)('; '.join(texts))
-        first = (failed or [t for t in tasks if t['status'] == 'unfinished'])[0]
-        error.tasks = tasks
-        error.task_id, error.details = first['task_id'], first['details']
-        raise error
+        raise tasks_error(tasks, '; '.join(texts))
 
     @staticmethod
     def _failure_text(details, limit=20):

@@ -196,11 +196,18 @@ class Registrar(object):
             tasks.append({'task_id': task_id, 'status': status, 'details': details})
         if not errors:
             return results
-        first = [t for t in tasks if t['status'] == 'failure'] or [t for t in tasks if t['status'] != 'success']
-        error = (TaskFailed if first[0]['status'] == 'failure' else TaskTimeout)('; '.join(exc.message for exc in errors))
-        error.tasks = tasks
-        error.task_id, error.details = first[0]['task_id'], first[0]['details']
-        raise error
+        raise tasks_error(tasks, '; '.join(exc.message for exc in errors))
+
+
+def tasks_error(tasks, message):
+    """The error for a batch whose tasks did not all succeed: TaskFailed when any failed, else
+    TaskTimeout, carrying every task's outcome (``tasks``) and the first failed or unfinished one."""
+    failed = [t for t in tasks if t['status'] == 'failure']
+    first = (failed or [t for t in tasks if t['status'] != 'success'])[0]
+    error = (TaskFailed if failed else TaskTimeout)(message)
+    error.tasks = tasks
+    error.task_id, error.details = first['task_id'], first['details']
+    return error
 
 
 def _alicloud_provider():
