@@ -35,6 +35,12 @@ import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.dnsops.nameservers.plugins.module_utils._names import (
+    ValidationError,
+    normalize_name as _normalize_any,
+    normalize_zone_name,
+)
+
 try:
     import dns.exception
     import dns.flags
@@ -79,27 +85,19 @@ EDNS_PAYLOAD = 1232
 
 # --------------------------------------------------------------------------- names and servers
 
-def _idna_codec():
-    """IDNA 2008 (UTS #46, non-transitional) with the idna package, else IDNA 2003: the same
-    choice as _glue, so names compare equal to the ones the registrar modules register."""
-    return dns.name.IDNA_2008_Practical if dns.name.have_idna_2008 else dns.name.IDNA_2003
-
-
 def normalize_name(name):
     """``Example.COM.`` -> ``example.com``, ``Bücher.cn`` -> ``xn--bcher-kva.cn`` (A-labels, as on
-    the wire); accepts text or a dns.name.Name. Raises ValueError for a name IDNA rejects."""
+    the wire; the collection's one normaliser, _names); accepts text or a dns.name.Name.
+    Raises ValueError for a name IDNA rejects."""
     if HAS_DNSPYTHON and isinstance(name, dns.name.Name):
         name = name.to_text()
     name = name.strip()
-    if HAS_DNSPYTHON and not name.isascii():
+    if not name.isascii():
         try:
-            name = dns.name.from_text(name, idna_codec=_idna_codec()).to_text()
-        except dns.exception.DNSException as exc:
-            raise ValueError('%r is not a valid domain name: %s' % (name, exc))
-    name = name.lower()
-    if name.endswith('.') and name != '.':
-        name = name[:-1]
-    return name
+            return normalize_zone_name(name)
+        except ValidationError as exc:
+            raise ValueError('%r is not a valid domain name: %s' % (name, exc.rule))
+    return _normalize_any(name)
 
 
 def normalize_address(address):

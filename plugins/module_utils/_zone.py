@@ -21,6 +21,12 @@ import datetime
 import hashlib
 import re
 
+from ansible_collections.dnsops.nameservers.plugins.module_utils._names import (
+    ValidationError,
+    normalize_name as _normalize_any,
+    normalize_zone_name,
+)
+
 SERIAL_PLACEHOLDER = '@@SERIAL@@'
 
 SOA_DEFAULTS = {
@@ -30,7 +36,6 @@ SOA_DEFAULTS = {
     'minimum': 3600,
 }
 
-_LABEL_RE = re.compile(r'^[A-Za-z0-9_*]([A-Za-z0-9_-]*[A-Za-z0-9_])?$|^\*$')
 _SOA_SERIAL_RE = re.compile(
     r'(\bSOA\s+\S+\s+\S+\s*(?:\(\s*)?(?:;[^\n]*\n\s*)*)(\d+)', re.IGNORECASE)
 
@@ -40,11 +45,8 @@ class ZoneError(Exception):
 
 
 def normalize_name(name):
-    """Lower case, no trailing dot; the root stays '.'."""
-    name = (name or '').strip()
-    if name in ('', '.'):
-        return '.'
-    return name.rstrip('.').lower()
+    """Lower case, no trailing dot, A-labels; the root stays '.' (the collection's one normaliser)."""
+    return _normalize_any(name) or '.'
 
 
 def fqdn(name):
@@ -54,15 +56,11 @@ def fqdn(name):
 
 
 def check_zone_name(name):
-    norm = normalize_name(name)
-    if norm == '.':
-        raise ZoneError('zone name %r: the root zone is not supported' % (name,))
-    if len(norm) > 253:
-        raise ZoneError('zone name %r: longer than 253 characters' % (name,))
-    for label in norm.split('.'):
-        if not label or len(label) > 63 or not _LABEL_RE.match(label):
-            raise ZoneError('zone name %r: label %r is not a valid host name label' % (name, label))
-    return norm
+    """The zone's normalised name; ZoneError naming the rule when it is not a valid zone name."""
+    try:
+        return normalize_zone_name(name, field='zone name')
+    except ValidationError as exc:
+        raise ZoneError(str(exc))
 
 
 def zone_file_name(zone):

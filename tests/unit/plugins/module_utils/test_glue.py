@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.dnsops.nameservers.plugins.module_utils import _glue
+from ansible_collections.dnsops.nameservers.plugins.module_utils import _glue, _names
 from ansible_collections.dnsops.nameservers.plugins.module_utils._glue import (
     ValidationError,
     check_host_in_domain,
@@ -195,9 +195,10 @@ def test_idna_2008_is_used_when_available():
 
 @pytest.fixture
 def idna_2003(monkeypatch):
-    monkeypatch.setattr(_glue, '_idna', None)
-    monkeypatch.setattr(_glue, 'HAS_IDNA_PACKAGE', False)
-    monkeypatch.setattr(_glue, 'IDNA_STANDARD', 'IDNA 2003')
+    # The IDNA choice lives in _names, the collection's one normaliser.
+    monkeypatch.setattr(_names, '_idna', None)
+    monkeypatch.setattr(_names, 'HAS_IDNA_PACKAGE', False)
+    monkeypatch.setattr(_names, 'IDNA_STANDARD', 'IDNA 2003')
 
 
 def test_builtin_codec_fallback_is_idna_2003(idna_2003):
