@@ -27,19 +27,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'dnscheck'))
 
+from checkout import import_module_utils  # noqa: E402
 from servers import Lab, zone_text  # noqa: E402
 
 PARENT = '127.54.0.10'
 SERVERS = ['127.54.0.11', '127.54.0.12', '127.54.0.13', '127.54.0.14']
 NAMES = ['ns%d.dnshost.com' % (i + 1) for i in range(4)]
-
-
-def load_dnscheck():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location('_dnscheck', os.path.join(ROOT, 'plugins', 'module_utils', '_dnscheck.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def build_lab(zones):
@@ -94,7 +87,7 @@ def main():
     parser.add_argument('--concurrency', type=int, default=32)
     parser.add_argument('--repeat', type=int, default=3, help='runs of the core check; the best is reported')
     args = parser.parse_args()
-    dnscheck = load_dnscheck()
+    dnscheck = import_module_utils('_dnscheck')
     zones = ['zone%04d.com' % i for i in range(args.zones)]
 
     started = time.monotonic()

@@ -10,11 +10,12 @@ Three layers, each usable on its own:
 * ``DnsTransport`` sends one query (``dns.message`` + ``dns.query``; UDP, retried once
   after a timeout, with a fallback to TCP on truncation) and returns an ``Exchange``. Works with
   dnspython 2.3 (Debian 12) and later; no ``resolve_at``.
-* ``summarize_*`` turn responses into plain dicts, and ``evaluate_zone`` turns
-  those dicts into findings. No network: unit tests feed canned answers.
-* ``Checker`` gathers what ``evaluate_zone`` needs for many zones at once
-  through a bounded thread pool, and ``wait_for_convergence`` repeats it with
-  backoff (clock and sleep are injectable).
+* ``summarize_*`` turn responses into plain dicts, and the checks turn those dicts into
+  findings: one function per test id (``check_basic01`` ...), registered with ``@check`` together
+  with the queries it needs; ``evaluate_zone`` runs them. No network: unit tests feed canned answers.
+* ``Checker`` sends the queries the checks that run need, for many zones at once through a
+  bounded thread pool, and ``check_until_converged`` repeats it with backoff (clock and sleep
+  are injectable).
 
 Every finding is ``{test, level, zone, server, message}``; ``test`` is the
 Zonemaster test case id (``EXPECTED01`` is ours: the expected name servers).
@@ -58,23 +59,6 @@ else:
     DNSPYTHON_IMPORT_ERROR = None
 
 LEVELS = ('ok', 'info', 'warning', 'error')
-
-#: every check this module knows: test id -> what it verifies
-TESTS = {
-    'BASIC01': 'the parent delegates the zone (referral with NS records)',
-    'BASIC02': 'every name server answers authoritatively (AA) for SOA and NS',
-    'CONNECTIVITY01': 'every name server answers over UDP',
-    'CONNECTIVITY02': 'every name server answers over TCP',
-    'CONSISTENCY01': 'one SOA serial on every name server',
-    'CONSISTENCY04': 'every name server returns the same NS set',
-    'CONSISTENCY05': 'glue at the parent equals the A/AAAA records in the zone',
-    'DELEGATION01': 'at least two name servers, at the parent and in the zone',
-    'DELEGATION02': 'the name servers have distinct addresses',
-    'DELEGATION07': 'the NS set at the parent equals the NS set in the zone',
-    'NAMESERVER01': 'no name server offers recursion',
-    'NAMESERVER03': 'no name server allows zone transfer (AXFR) to us',
-    'EXPECTED01': 'the parent publishes the expected name servers and addresses',
-}
 
 DEFAULT_CONCURRENCY = 32
 DEFAULT_TIMEOUT = 3.0
@@ -306,7 +290,70 @@ def summarize_referral(exchange, zone):
     return result
 
 
-# --------------------------------------------------------------------------- the comparison (pure)
+# --------------------------------------------------------------------------- the checks (pure)
+#
+# One function per test id, registered in the order its findings appear. A check gets the zone's
+# gathered facts (``data``, see ``evaluate_zone``) and a ``ZoneContext`` with what several checks
+# derive from them, and returns ``(level, message)`` or ``(level, message, server)`` tuples. It
+# declares the queries it needs (``QUERIES``); the collector sends the union of those of the
+# checks that run, once per server, so a skipped check costs no query.
+
+#: what the collector can ask, by the name a check declares
+QUERIES = {
+    'soa': 'the zone\'s SOA from every name server address (always sent)',
+    'ns': 'the zone\'s NS set from every name server address (always sent)',
+    'tcp': 'one query over TCP to every name server address (the AXFR attempt, when sent, counts)',
+    'axfr': 'a zone transfer (AXFR) attempt to every name server address',
+    'own': 'A and AAAA of the name servers inside the zone, from every name server address',
+    'recursion': 'one recursive SOA query per server address, for every zone together',
+    'resolve': 'the addresses of name servers outside the zone, also when the referral has glue for them',
+}
+ALWAYS_ASKED = frozenset(['soa', 'ns'])
+
+
+class Check(object):
+    """A registered check: test id, description, the queries it needs, its function."""
+
+    __slots__ = ('test', 'description', 'queries', 'function', 'needs_delegation')
+
+    def __init__(self, test, description, queries, function, needs_delegation):
+        self.test = test
+        self.description = description
+        self.queries = frozenset(queries)
+        self.function = function
+        self.needs_delegation = needs_delegation
+
+
+#: every check in the order its findings appear
+CHECKS = []
+#: every check this module knows: test id -> what it verifies
+TESTS = {}
+
+
+def check(test, description, queries=(), needs_delegation=True):
+    """Registers ``function(data, context)`` as the check ``test``. ``needs_delegation``: it runs only
+    when the zone has name servers (from the parent, or the expected ones)."""
+    unknown = set(queries) - set(QUERIES)
+    if unknown:
+        raise ValueError('%s: unknown queries %s' % (test, ', '.join(sorted(unknown))))
+
+    def register(function):
+        if test in TESTS:
+            raise ValueError('%s is registered twice' % test)
+        CHECKS.append(Check(test, description, queries, function, needs_delegation))
+        TESTS[test] = description
+        return function
+    return register
+
+
+def needed_queries(skip=()):
+    """The queries the checks not in ``skip`` need, with those always sent."""
+    needed = set(ALWAYS_ASKED)
+    for registered in CHECKS:
+        if registered.test not in skip:
+            needed.update(registered.queries)
+    return frozenset(needed)
+
 
 def _finding(test, level, zone, message, server=None):
     return {'test': test, 'level': level, 'zone': zone, 'server': server, 'message': message}
@@ -328,8 +375,322 @@ def merge_referrals(referrals):
     return sorted(names), dict((k, sorted(v)) for k, v in glue.items())
 
 
+def lame_reason(server, zone, label):
+    """Why ``server``'s SOA or NS answer is not an authoritative answer for ``zone``, or None."""
+    for what, answer in (('SOA', server.get('soa') or {}), ('NS', server.get('ns') or {})):
+        if not answer or answer.get('error'):
+            continue
+        if answer.get('rcode') != 'NOERROR' or not answer.get('aa'):
+            return ('%s answered the %s query for %s with %s%s; it does not serve the zone (lame delegation)'
+                    % (label, what, zone, answer.get('rcode'), '' if answer.get('aa') else ' and without the AA flag'))
+        if (what == 'SOA' and answer.get('serial') is None) or (what == 'NS' and not answer.get('ns')):
+            return '%s answered authoritatively but with no %s record for %s' % (label, what, zone)
+    return None
+
+
+class ZoneContext(object):
+    """What several checks derive from one zone's facts, computed once."""
+
+    def __init__(self, data, expected=None):
+        self.zone = data['zone']
+        self.referrals = data.get('referrals', [])
+        self.parent_ns, self.glue = merge_referrals(self.referrals)
+        self.servers = data.get('servers', [])
+        self.addresses = data.get('addresses', {})
+        self.expected = expected
+        self.authoritative = [s for s in self.servers if not self.failed_answers(s)
+                              and lame_reason(s, self.zone, self.label(s)) is None]
+        # NS set -> the servers that return it, in the order of the servers
+        self.child_sets = {}
+        for server in self.authoritative:
+            self.child_sets.setdefault(tuple(server['ns']['ns']), []).append(self.label(server))
+        self.child_ns = sorted(set(name for names in self.child_sets for name in names))
+
+    @staticmethod
+    def label(server):
+        return server_label(server['address'], server.get('port', 53), server.get('names'))
+
+    @staticmethod
+    def failed_answers(server):
+        """The SOA and NS summaries of ``server`` that carry an error (no answer)."""
+        return [s for s in (server.get('soa') or {}, server.get('ns') or {}) if s and s.get('error')]
+
+
+@check('BASIC01', 'the parent delegates the zone (referral with NS records)', needs_delegation=False)
+def check_basic01(data, context):
+    zone, referrals = context.zone, context.referrals
+    findings = []
+    answered = [r for r in referrals if r.get('error') is None]
+    for referral in referrals:
+        if referral.get('error') is not None:
+            findings.append(('warning', 'parent server %s: %s' % (referral['server'], referral['error']),
+                             referral['server']))
+    delegated = [r for r in answered if r.get('kind') in ('referral', 'answer')]
+    if not referrals:
+        findings.append(('error', 'no parent server to ask for the delegation of %s' % zone))
+    elif not answered:
+        findings.append(('error', 'none of the parent servers answered; the delegation of %s is unknown' % zone))
+    elif not delegated:
+        codes = _join(set(r.get('rcode') for r in answered))
+        findings.append(('error', 'the parent does not delegate %s: its servers answered %s without NS records '
+                                  'for the zone' % (zone, codes)))
+    else:
+        parent_ns, glue = context.parent_ns, context.glue
+        for referral in answered:
+            if referral.get('kind') not in ('referral', 'answer'):
+                findings.append(('error', 'parent server %s does not delegate %s (answered %s without NS records)'
+                                 % (referral['server'], zone, referral.get('rcode')), referral['server']))
+            elif referral['ns'] != parent_ns or referral.get('glue', {}) != dict((n, glue[n]) for n in referral.get('glue', {})):
+                findings.append(('warning', 'parent server %s publishes NS %s, the other parent servers together %s; '
+                                 'the registry change may still be propagating'
+                                 % (referral['server'], _join(referral['ns']), _join(parent_ns)), referral['server']))
+        if not findings:
+            findings.append(('ok', 'the parent delegates %s to %s' % (zone, _join(parent_ns))))
+    return findings
+
+
+@check('CONNECTIVITY01', 'every name server answers over UDP', queries=['soa', 'ns'])
+def check_connectivity01(data, context):
+    findings = []
+    for name in context.parent_ns:
+        info = context.addresses.get(name) or {}
+        if not info.get('addresses') and not in_bailiwick(name, context.zone):
+            findings.append(('error', 'the addresses of %s could not be found: %s'
+                             % (name, info.get('error') or 'no A/AAAA records')))
+    answering = 0
+    for server in context.servers:
+        # an error over TCP here means UDP answered, truncated, and the TCP retry failed
+        udp_errors = [s['error'] for s in context.failed_answers(server) if s.get('transport') != 'tcp']
+        if udp_errors:
+            label = context.label(server)
+            findings.append(('error', '%s: %s' % (label, udp_errors[0]), label))
+        else:
+            answering += 1
+    if answering and answering == len(context.servers):
+        findings.append(('ok', 'all %d name server addresses answer over UDP' % answering))
+    return findings
+
+
+@check('CONNECTIVITY02', 'every name server answers over TCP', queries=['tcp'])
+def check_connectivity02(data, context):
+    findings = []
+    answering = 0
+    for server in context.servers:
+        label = context.label(server)
+        tcp_errors = [s['error'] for s in context.failed_answers(server) if s.get('transport') == 'tcp']
+        tcp = server.get('tcp')
+        if tcp_errors:
+            findings.append(('error', '%s: the answer over UDP was truncated and the query over TCP failed: %s'
+                             % (label, tcp_errors[0]), label))
+        elif tcp is not None:
+            if tcp.get('error'):
+                findings.append(('error', '%s: %s' % (label, tcp['error']), label))
+            else:
+                answering += 1
+    if answering and answering == len(context.servers):
+        findings.append(('ok', 'all %d name server addresses answer over TCP' % answering))
+    return findings
+
+
+@check('BASIC02', 'every name server answers authoritatively (AA) for SOA and NS', queries=['soa', 'ns'])
+def check_basic02(data, context):
+    findings = []
+    for server in context.servers:
+        label = context.label(server)
+        reason = lame_reason(server, context.zone, label)
+        if reason:
+            findings.append(('error', reason, label))
+    if context.servers:
+        if not context.authoritative:
+            findings.append(('error', 'no name server of %s answers authoritatively' % context.zone))
+        elif len(context.authoritative) == len(context.servers):
+            findings.append(('ok', 'all %d name server addresses answer authoritatively' % len(context.servers)))
+    return findings
+
+
+@check('CONSISTENCY04', 'every name server returns the same NS set', queries=['ns'])
+def check_consistency04(data, context):
+    if len(context.child_sets) > 1:
+        detail = '; '.join('%s say %s' % (_join(labels), _join(names))
+                           for names, labels in sorted(context.child_sets.items()))
+        return [('error', 'the name servers disagree on the NS set of %s: %s' % (context.zone, detail))]
+    if context.child_sets:
+        return [('ok', 'all name servers return the same NS set')]
+    return []
+
+
+@check('DELEGATION07', 'the NS set at the parent equals the NS set in the zone', queries=['ns'])
+def check_delegation07(data, context):
+    if not context.child_sets:
+        return []
+    findings = []
+    parent_ns, child_ns = context.parent_ns, context.child_ns
+    missing = sorted(set(parent_ns) - set(child_ns))
+    extra = sorted(set(child_ns) - set(parent_ns))
+    if missing:
+        findings.append(('error', 'the parent delegates to %s, which the zone\'s own NS records do not list '
+                                  '(zone has %s)' % (_join(missing), _join(child_ns))))
+    if extra:
+        findings.append(('warning', 'the zone lists %s as name servers, which the parent does not publish; '
+                                    'resolvers will not use them' % _join(extra)))
+    if not missing and not extra:
+        findings.append(('ok', 'the parent and the zone name the same name servers: %s' % _join(parent_ns)))
+    return findings
+
+
+@check('DELEGATION01', 'at least two name servers, at the parent and in the zone', queries=['ns'])
+def check_delegation01(data, context):
+    findings = []
+    parent_ns, child_ns = context.parent_ns, context.child_ns
+    if len(parent_ns) < 2:
+        findings.append(('error', 'the parent names only %s; at least two name servers are required' % _join(parent_ns)))
+    if context.child_sets and len(child_ns) < 2:
+        findings.append(('error', 'the zone lists only %s in its NS records; at least two are required' % _join(child_ns)))
+    if len(parent_ns) >= 2 and (not context.child_sets or len(child_ns) >= 2):
+        findings.append(('ok', '%d name servers' % len(parent_ns)))
+    return findings
+
+
+@check('DELEGATION02', 'the name servers have distinct addresses')
+def check_delegation02(data, context):
+    findings = []
+    owners = {}
+    for name in context.parent_ns:
+        for address in (context.addresses.get(name) or {}).get('addresses', []):
+            owners.setdefault(address, []).append(name)
+    shared = dict((a, n) for a, n in owners.items() if len(n) > 1)
+    for address, names in sorted(shared.items()):
+        findings.append(('error', '%s share the address %s; a failure of that one host takes them all down'
+                         % (_join(names), address)))
+    if owners and len(owners) < 2:
+        findings.append(('error', 'all name servers of %s are on one address (%s)' % (context.zone, _join(owners))))
+    if owners and not shared and len(owners) >= 2:
+        findings.append(('ok', '%d distinct name server addresses' % len(owners)))
+    return findings
+
+
+@check('CONSISTENCY05', 'glue at the parent equals the A/AAAA records in the zone', queries=['own', 'resolve'])
+def check_consistency05(data, context):
+    zone, glue = context.zone, context.glue
+    findings = []
+    for name in context.parent_ns:
+        if in_bailiwick(name, zone) and not (context.addresses.get(name) or {}).get('addresses'):
+            findings.append(('error', '%s is inside %s but the parent gives no glue for it, so resolvers '
+                                      'cannot reach it; register its addresses as a glue host' % (name, zone)))
+    checked = False
+    # names inside the zone: the glue = their A/AAAA records in the zone, on every server
+    for name in context.parent_ns:
+        if not in_bailiwick(name, zone) or name not in glue:
+            continue
+        for server in context.authoritative:
+            own = (server.get('own') or {}).get(name)
+            if not own:
+                continue
+            if any(own.get(t, {}).get('error') for t in ('A', 'AAAA')):
+                continue      # CONNECTIVITY reports unreachable servers
+            records = sorted(set(a for t in ('A', 'AAAA') for a in own.get(t, {}).get('addresses') or []))
+            checked = True
+            if records != glue[name]:
+                label = context.label(server)
+                findings.append(('error', 'glue for %s at the parent is %s, the zone\'s own A/AAAA records on %s '
+                                          'say %s' % (name, _join(glue[name]), label, _join(records)), label))
+    # names outside the zone: the glue = their addresses resolved without this glue
+    for name, info in sorted(data.get('out_of_zone', {}).items()):
+        if name not in glue or in_bailiwick(name, zone):
+            continue
+        if not info.get('addresses'):
+            findings.append(('info', 'glue for %s at the parent is %s; its own addresses could not be found to '
+                             'compare: %s' % (name, _join(glue[name]), info.get('error') or 'no A/AAAA records'), name))
+            continue
+        checked = True
+        if info['addresses'] != glue[name]:
+            findings.append(('error', 'glue for %s at the parent is %s, but its own A/AAAA records (resolved without '
+                             'that glue) say %s; update the glue host %s at its domain\'s registrar'
+                             % (name, _join(glue[name]), _join(info['addresses']), name), name))
+    if checked and not [f for f in findings if f[0] not in ('ok', 'info')]:
+        findings.append(('ok', 'glue matches the name servers\' own A/AAAA records'))
+    return findings
+
+
+@check('CONSISTENCY01', 'one SOA serial on every name server', queries=['soa'])
+def check_consistency01(data, context):
+    serials = {}
+    for server in context.authoritative:
+        serials.setdefault(server['soa']['serial'], []).append(context.label(server))
+    if len(serials) > 1:
+        detail = '; '.join('%s on %s' % (serial, _join(labels)) for serial, labels in sorted(serials.items()))
+        return [('error', 'SOA serials differ: %s (a secondary has not transferred the latest version yet, or a '
+                          'primary was changed without its secondaries)' % detail)]
+    if serials:
+        return [('ok', 'SOA serial %s on every name server' % list(serials)[0])]
+    return []
+
+
+@check('NAMESERVER01', 'no name server offers recursion', queries=['recursion'])
+def check_nameserver01(data, context):
+    findings = []
+    checked = 0
+    for server in context.servers:
+        recursion = server.get('recursion')
+        if recursion and not recursion.get('error'):
+            checked += 1
+            if recursion.get('ra'):
+                label = context.label(server)
+                findings.append(('error', '%s offers recursion (RA flag set in its answer to a recursive query); '
+                                          'an authoritative server should not' % label, label))
+    if checked and not findings:
+        findings.append(('ok', 'no name server offers recursion'))
+    return findings
+
+
+@check('NAMESERVER03', 'no name server allows zone transfer (AXFR) to us', queries=['axfr'])
+def check_nameserver03(data, context):
+    findings = []
+    checked = 0
+    for server in context.servers:
+        axfr = server.get('axfr')
+        if axfr and not axfr.get('error'):
+            checked += 1
+            if axfr.get('open'):
+                label = context.label(server)
+                findings.append(('error', '%s allows anyone to transfer %s (AXFR); restrict transfers to the '
+                                          'secondaries, with TSIG' % (label, context.zone), label))
+    if checked and not findings:
+        findings.append(('ok', 'zone transfer refused by every name server'))
+    return findings
+
+
+@check('EXPECTED01', 'the parent publishes the expected name servers and addresses')
+def check_expected01(data, context):
+    if not context.expected:
+        return []
+    parent_ns = context.parent_ns
+    want = dict((normalize_name(e['name']), sorted(normalize_address(a) for a in e.get('addresses') or []))
+                for e in context.expected)
+    findings = []
+    missing = sorted(set(want) - set(parent_ns))
+    extra = sorted(set(parent_ns) - set(want))
+    if missing:
+        findings.append(('error', 'the parent does not publish %s (it publishes %s)' % (_join(missing), _join(parent_ns))))
+    if extra:
+        findings.append(('error', 'the parent publishes %s, which is not expected' % _join(extra)))
+    for name, wanted in sorted(want.items()):
+        if not wanted or name not in parent_ns:
+            continue
+        info = context.addresses.get(name) or {}
+        have = info.get('addresses') or []
+        source = 'glue at the parent' if info.get('source') == 'glue' else 'addresses resolved for it'
+        if have != wanted:
+            findings.append(('error', '%s: expected %s, the %s %s %s' % (
+                name, _join(wanted), source, 'is' if len(have) == 1 else 'are', _join(have))))
+    if not findings:
+        findings.append(('ok', 'the parent publishes the expected name servers and addresses'))
+    return findings
+
+
 def evaluate_zone(data, skip=(), expected=None):
-    """Findings for one zone from gathered facts; no network.
+    """Findings for one zone from gathered facts; no network: every registered check not in ``skip``,
+    in the order of ``CHECKS`` (without name servers, only those that need none).
 
     ``data`` holds ``zone``, ``referrals`` (summaries of ``summarize_referral`` with a
     ``server`` label), ``addresses`` (NS name -> ``{addresses, source, error}``), ``out_of_zone``
@@ -337,240 +698,15 @@ def evaluate_zone(data, skip=(), expected=None):
     ``servers``: one entry per address queried, ``{address, port, names, soa, ns, tcp,
     axfr, recursion, own}`` whose values come from the ``summarize_*`` functions
     (``own`` maps an in-bailiwick NS name to ``{'A': summary, 'AAAA': summary}``).
-    ``expected`` is a list of ``{name, addresses}``. Skipped tests produce nothing.
+    ``expected`` is a list of ``{name, addresses}``.
     """
-    zone = data['zone']
+    context = ZoneContext(data, expected=expected)
     findings = []
-
-    def add(test, level, message, server=None):
-        if test not in skip:
-            findings.append(_finding(test, level, zone, message, server))
-
-    referrals = data.get('referrals', [])
-    parent_ns, glue = merge_referrals(referrals)
-
-    # BASIC01: the parent delegates.
-    answered = [r for r in referrals if r.get('error') is None]
-    for referral in referrals:
-        if referral.get('error') is not None:
-            add('BASIC01', 'warning', 'parent server %s: %s' % (referral['server'], referral['error']), referral['server'])
-    delegated = [r for r in answered if r.get('kind') in ('referral', 'answer')]
-    if not referrals:
-        add('BASIC01', 'error', 'no parent server to ask for the delegation of %s' % zone)
-    elif not answered:
-        add('BASIC01', 'error', 'none of the parent servers answered; the delegation of %s is unknown' % zone)
-    elif not delegated:
-        codes = _join(set(r.get('rcode') for r in answered))
-        add('BASIC01', 'error', 'the parent does not delegate %s: its servers answered %s without NS records '
-                                'for the zone' % (zone, codes))
-    else:
-        for referral in answered:
-            if referral.get('kind') not in ('referral', 'answer'):
-                add('BASIC01', 'error', 'parent server %s does not delegate %s (answered %s without NS records)'
-                    % (referral['server'], zone, referral.get('rcode')), referral['server'])
-            elif referral['ns'] != parent_ns or referral.get('glue', {}) != dict((n, glue[n]) for n in referral.get('glue', {})):
-                add('BASIC01', 'warning', 'parent server %s publishes NS %s, the other parent servers together %s; '
-                    'the registry change may still be propagating'
-                    % (referral['server'], _join(referral['ns']), _join(parent_ns)), referral['server'])
-        if not findings or all(f['level'] == 'ok' for f in findings):
-            add('BASIC01', 'ok', 'the parent delegates %s to %s' % (zone, _join(parent_ns)))
-
-    if not parent_ns:
-        return findings
-
-    servers = data.get('servers', [])
-    addresses = data.get('addresses', {})
-
-    # Addresses of the name servers.
-    for name in parent_ns:
-        info = addresses.get(name) or {}
-        if not info.get('addresses'):
-            if in_bailiwick(name, zone):
-                add('CONSISTENCY05', 'error', '%s is inside %s but the parent gives no glue for it, so resolvers '
-                                              'cannot reach it; register its addresses as a glue host' % (name, zone))
-            else:
-                add('CONNECTIVITY01', 'error', 'the addresses of %s could not be found: %s'
-                    % (name, info.get('error') or 'no A/AAAA records'))
-
-    # CONNECTIVITY01/02 and BASIC02 per server.
-    udp_ok, tcp_ok, authoritative = [], [], []
-    for server in servers:
-        label = server_label(server['address'], server.get('port', 53), server.get('names'))
-        soa, ns = server.get('soa') or {}, server.get('ns') or {}
-        failed = [s for s in (soa, ns) if s and s.get('error')]
-        # an error over TCP here means UDP answered, truncated, and the TCP retry failed
-        udp_errors = [s['error'] for s in failed if s.get('transport') != 'tcp']
-        tcp_errors = [s['error'] for s in failed if s.get('transport') == 'tcp']
-        if udp_errors:
-            add('CONNECTIVITY01', 'error', '%s: %s' % (label, udp_errors[0]), label)
-        else:
-            udp_ok.append(label)
-        tcp = server.get('tcp')
-        if tcp_errors:
-            add('CONNECTIVITY02', 'error', '%s: the answer over UDP was truncated and the query over TCP failed: %s'
-                % (label, tcp_errors[0]), label)
-        elif tcp is not None:
-            if tcp.get('error'):
-                add('CONNECTIVITY02', 'error', '%s: %s' % (label, tcp['error']), label)
-            else:
-                tcp_ok.append(label)
-        for what, answer in (('SOA', soa), ('NS', ns)):
-            if not answer or answer.get('error'):
-                continue
-            if answer.get('rcode') != 'NOERROR' or not answer.get('aa'):
-                add('BASIC02', 'error', '%s answered the %s query for %s with %s%s; it does not serve the zone '
-                    '(lame delegation)' % (label, what, zone, answer.get('rcode'),
-                                           '' if answer.get('aa') else ' and without the AA flag'), label)
-                break
-            if (what == 'SOA' and answer.get('serial') is None) or (what == 'NS' and not answer.get('ns')):
-                add('BASIC02', 'error', '%s answered authoritatively but with no %s record for %s' % (label, what, zone), label)
-                break
-        else:
-            if not failed:
-                authoritative.append(server)
-    if servers:
-        if udp_ok and len(udp_ok) == len(servers):
-            add('CONNECTIVITY01', 'ok', 'all %d name server addresses answer over UDP' % len(servers))
-        if tcp_ok and len(tcp_ok) == len(servers):
-            add('CONNECTIVITY02', 'ok', 'all %d name server addresses answer over TCP' % len(servers))
-        if not authoritative:
-            add('BASIC02', 'error', 'no name server of %s answers authoritatively' % zone)
-        elif len(authoritative) == len(servers):
-            add('BASIC02', 'ok', 'all %d name server addresses answer authoritatively' % len(servers))
-
-    # DELEGATION07 and CONSISTENCY04: NS sets.
-    child_sets = {}
-    for server in authoritative:
-        child_sets.setdefault(tuple(server['ns']['ns']), []).append(
-            server_label(server['address'], server.get('port', 53), server.get('names')))
-    if len(child_sets) > 1:
-        detail = '; '.join('%s say %s' % (_join(labels), _join(names)) for names, labels in sorted(child_sets.items()))
-        add('CONSISTENCY04', 'error', 'the name servers disagree on the NS set of %s: %s' % (zone, detail))
-    elif child_sets:
-        add('CONSISTENCY04', 'ok', 'all name servers return the same NS set')
-    child_ns = sorted(set(name for names in child_sets for name in names))
-    if child_sets:
-        missing = sorted(set(parent_ns) - set(child_ns))
-        extra = sorted(set(child_ns) - set(parent_ns))
-        if missing:
-            add('DELEGATION07', 'error', 'the parent delegates to %s, which the zone\'s own NS records do not list '
-                                         '(zone has %s)' % (_join(missing), _join(child_ns)))
-        if extra:
-            add('DELEGATION07', 'warning', 'the zone lists %s as name servers, which the parent does not publish; '
-                                           'resolvers will not use them' % _join(extra))
-        if not missing and not extra:
-            add('DELEGATION07', 'ok', 'the parent and the zone name the same name servers: %s' % _join(parent_ns))
-
-    # DELEGATION01 / DELEGATION02.
-    if len(parent_ns) < 2:
-        add('DELEGATION01', 'error', 'the parent names only %s; at least two name servers are required' % _join(parent_ns))
-    if child_sets and len(child_ns) < 2:
-        add('DELEGATION01', 'error', 'the zone lists only %s in its NS records; at least two are required' % _join(child_ns))
-    if len(parent_ns) >= 2 and (not child_sets or len(child_ns) >= 2):
-        add('DELEGATION01', 'ok', '%d name servers' % len(parent_ns))
-    owners = {}
-    for name in parent_ns:
-        for address in (addresses.get(name) or {}).get('addresses', []):
-            owners.setdefault(address, []).append(name)
-    shared = dict((a, n) for a, n in owners.items() if len(n) > 1)
-    for address, names in sorted(shared.items()):
-        add('DELEGATION02', 'error', '%s share the address %s; a failure of that one host takes them all down'
-            % (_join(names), address))
-    if owners and len(owners) < 2:
-        add('DELEGATION02', 'error', 'all name servers of %s are on one address (%s)' % (zone, _join(owners)))
-    if owners and not shared and len(owners) >= 2:
-        add('DELEGATION02', 'ok', '%d distinct name server addresses' % len(owners))
-
-    # CONSISTENCY05: glue = the zone's own A/AAAA.
-    glue_checked = False
-    for name in parent_ns:
-        if not in_bailiwick(name, zone) or name not in glue:
+    for registered in CHECKS:
+        if registered.test in skip or (registered.needs_delegation and not context.parent_ns):
             continue
-        for server in authoritative:
-            own = (server.get('own') or {}).get(name)
-            if not own:
-                continue
-            label = server_label(server['address'], server.get('port', 53), server.get('names'))
-            if any(own.get(t, {}).get('error') for t in ('A', 'AAAA')):
-                continue      # CONNECTIVITY reports unreachable servers
-            records = sorted(set(a for t in ('A', 'AAAA') for a in own.get(t, {}).get('addresses') or []))
-            glue_checked = True
-            if records != glue[name]:
-                add('CONSISTENCY05', 'error', 'glue for %s at the parent is %s, the zone\'s own A/AAAA records on %s '
-                    'say %s' % (name, _join(glue[name]), label, _join(records)), label)
-    # ... and for names outside the zone: glue = their addresses resolved without this glue.
-    for name, info in sorted(data.get('out_of_zone', {}).items()):
-        if name not in glue or in_bailiwick(name, zone):
-            continue
-        if not info.get('addresses'):
-            add('CONSISTENCY05', 'info', 'glue for %s at the parent is %s; its own addresses could not be found to '
-                'compare: %s' % (name, _join(glue[name]), info.get('error') or 'no A/AAAA records'), name)
-            continue
-        glue_checked = True
-        if info['addresses'] != glue[name]:
-            add('CONSISTENCY05', 'error', 'glue for %s at the parent is %s, but its own A/AAAA records (resolved without '
-                'that glue) say %s; update the glue host %s at its domain\'s registrar'
-                % (name, _join(glue[name]), _join(info['addresses']), name), name)
-    if glue_checked and not [f for f in findings if f['test'] == 'CONSISTENCY05' and f['level'] not in ('ok', 'info')]:
-        add('CONSISTENCY05', 'ok', 'glue matches the name servers\' own A/AAAA records')
-
-    # CONSISTENCY01: one serial.
-    serials = {}
-    for server in authoritative:
-        serials.setdefault(server['soa']['serial'], []).append(
-            server_label(server['address'], server.get('port', 53), server.get('names')))
-    if len(serials) > 1:
-        detail = '; '.join('%s on %s' % (serial, _join(labels)) for serial, labels in sorted(serials.items()))
-        add('CONSISTENCY01', 'error', 'SOA serials differ: %s (a secondary has not transferred the latest '
-                                      'version yet, or a primary was changed without its secondaries)' % detail)
-    elif serials:
-        add('CONSISTENCY01', 'ok', 'SOA serial %s on every name server' % list(serials)[0])
-
-    # NAMESERVER01 / NAMESERVER03.
-    recursive, axfr_open, recursion_checked, axfr_checked = [], [], 0, 0
-    for server in servers:
-        label = server_label(server['address'], server.get('port', 53), server.get('names'))
-        recursion = server.get('recursion')
-        if recursion and not recursion.get('error'):
-            recursion_checked += 1
-            if recursion.get('ra'):
-                recursive.append(label)
-                add('NAMESERVER01', 'error', '%s offers recursion (RA flag set in its answer to a recursive query); '
-                                             'an authoritative server should not' % label, label)
-        axfr = server.get('axfr')
-        if axfr and not axfr.get('error'):
-            axfr_checked += 1
-            if axfr.get('open'):
-                axfr_open.append(label)
-                add('NAMESERVER03', 'error', '%s allows anyone to transfer %s (AXFR); restrict transfers to the '
-                                             'secondaries, with TSIG' % (label, zone), label)
-    if recursion_checked and not recursive:
-        add('NAMESERVER01', 'ok', 'no name server offers recursion')
-    if axfr_checked and not axfr_open:
-        add('NAMESERVER03', 'ok', 'zone transfer refused by every name server')
-
-    # EXPECTED01: what the parent publishes is what the user expects.
-    if expected:
-        want = dict((normalize_name(e['name']), sorted(normalize_address(a) for a in e.get('addresses') or []))
-                    for e in expected)
-        before = len(findings)
-        missing = sorted(set(want) - set(parent_ns))
-        extra = sorted(set(parent_ns) - set(want))
-        if missing:
-            add('EXPECTED01', 'error', 'the parent does not publish %s (it publishes %s)' % (_join(missing), _join(parent_ns)))
-        if extra:
-            add('EXPECTED01', 'error', 'the parent publishes %s, which is not expected' % _join(extra))
-        for name, wanted in sorted(want.items()):
-            if not wanted or name not in parent_ns:
-                continue
-            info = addresses.get(name) or {}
-            have = info.get('addresses') or []
-            source = 'glue at the parent' if info.get('source') == 'glue' else 'addresses resolved for it'
-            if have != wanted:
-                add('EXPECTED01', 'error', '%s: expected %s, the %s %s %s' % (
-                    name, _join(wanted), source, 'is' if len(have) == 1 else 'are', _join(have)))
-        if len(findings) == before:
-            add('EXPECTED01', 'ok', 'the parent publishes the expected name servers and addresses')
+        for item in registered.function(data, context):
+            findings.append(_finding(registered.test, item[0], context.zone, item[1], item[2] if len(item) > 2 else None))
     return findings
 
 
@@ -740,118 +876,15 @@ class Checker(object):
     def check(self, zones):
         """``[(data, findings)]`` for ``zones``, in order."""
         zones = [normalize_name(z) for z in zones]
+        needed = needed_queries(self.skip)
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            # 1. Referrals from every parent server.
-            referral_jobs, discovery_errors = [], {}
-            parents_of = self.parents_for(pool, zones) if self.nameservers_from == 'parent' else {}
-            for zone in zones if self.nameservers_from == 'parent' else []:
-                parents, error = parents_of[zone]
-                if error:
-                    discovery_errors[zone] = error
-                for address, port in parents:
-                    referral_jobs.append((zone, address, port))
-
-            def ask_parent(zone, address, port):
-                summary = summarize_referral(self.transport.query(zone, 'NS', address, port), zone)
-                summary['server'] = server_label(address, port)
-                return zone, summary
-            referrals = dict((z, []) for z in zones)
-            for zone, summary in self._map(pool, ask_parent, referral_jobs):
-                referrals[zone].append(summary)
-            if self.nameservers_from == 'expected':
-                for zone in zones:
-                    referrals[zone].append(self.expected_referral())
-
-            # 2. Addresses of the name servers: glue, else resolved without it (once per name). Names
-            # outside the zone are resolved even with glue, for CONSISTENCY05 to compare that glue
-            # (not in 'expected' mode: there the "glue" is the inventory, the truth before delegation).
-            compare_glue = 'CONSISTENCY05' not in self.skip and self.nameservers_from == 'parent'
-            addresses, to_resolve = {}, set()
-            for zone in zones:
-                names, glue = merge_referrals(referrals[zone])
-                addresses[zone] = {}
-                for name in names:
-                    if glue.get(name):
-                        addresses[zone][name] = {'addresses': glue[name], 'source': 'glue', 'error': None}
-                    if not in_bailiwick(name, zone) and (compare_glue or not glue.get(name)):
-                        to_resolve.add(name)
-            resolved = dict(zip(sorted(to_resolve), self._map(pool, self.resolve, [(n,) for n in sorted(to_resolve)])))
-            out_of_zone = {}
-            for zone in zones:
-                names, glue = merge_referrals(referrals[zone])
-                out_of_zone[zone] = {}
-                for name in names:
-                    if name not in resolved:
-                        continue
-                    found, error = resolved[name]
-                    if name in addresses[zone]:
-                        # the glue stays what this zone's servers are asked at; CONSISTENCY05 compares
-                        out_of_zone[zone][name] = {'addresses': found, 'error': error}
-                    else:
-                        addresses[zone][name] = {'addresses': found, 'source': 'resolver', 'error': error}
-
-            # 3. Every address of every name server, once per zone.
-            servers, jobs, probed = {}, [], {}
-            for zone in zones:
-                by_address = {}
-                for name, info in sorted(addresses[zone].items()):
-                    for address in info['addresses']:
-                        by_address.setdefault(address, []).append(name)
-                servers[zone] = []
-                own_names = [n for n in addresses[zone] if in_bailiwick(n, zone)]
-                for address, names in sorted(by_address.items()):
-                    server = {'address': address, 'port': self.port, 'names': names, 'own': {}}
-                    servers[zone].append(server)
-                    jobs.append((server, 'soa', zone, 'SOA', False))
-                    jobs.append((server, 'ns', zone, 'NS', False))
-                    if 'NAMESERVER03' not in self.skip:
-                        # any answer to the AXFR query (REFUSED too) also proves TCP for CONNECTIVITY02
-                        jobs.append((server, 'axfr', zone, 'AXFR', True))
-                    elif 'CONNECTIVITY02' not in self.skip:
-                        jobs.append((server, 'tcp', zone, 'SOA', True))
-                    if 'CONSISTENCY05' not in self.skip:
-                        for name in own_names:
-                            jobs.append((server, ('own', name, 'A'), name, 'A', False))
-                            jobs.append((server, ('own', name, 'AAAA'), name, 'AAAA', False))
-                    if 'NAMESERVER01' not in self.skip and (address, self.port) not in probed:
-                        # one probe per address: recursion is a property of the server, not the zone
-                        probed[(address, self.port)] = None
-                        jobs.append((server, 'recursion', zone, 'SOA', False))
-
-            def ask_server(server, key, qname, rdtype, tcp):
-                exchange = self.transport.query(qname, rdtype, server['address'], server['port'], tcp=tcp,
-                                                rd=(key == 'recursion'))
-                if key in ('soa', 'tcp'):
-                    return server, key, summarize_soa(exchange, qname)
-                if key == 'ns':
-                    return server, key, summarize_ns(exchange, qname)
-                if key == 'axfr':
-                    return server, key, summarize_axfr(exchange, qname)
-                if key == 'recursion':
-                    return server, key, summarize(exchange)
-                return server, key, summarize_addresses(exchange, qname, rdtype)
-            for server, key, summary in self._map(pool, ask_server, jobs):
-                if isinstance(key, tuple):
-                    server['own'].setdefault(key[1], {})[key[2]] = summary
-                elif key == 'recursion':
-                    probed[(server['address'], server['port'])] = summary
-                else:
-                    server[key] = summary
-            if 'CONNECTIVITY02' not in self.skip and 'NAMESERVER03' not in self.skip:
-                # servers that dropped the AXFR query get a plain SOA query over TCP
-                retry = []
-                for zone in zones:
-                    for server in servers[zone]:
-                        if server['axfr'].get('error') is None:
-                            server['tcp'] = dict(server['axfr'], via='AXFR')
-                        else:
-                            retry.append((server, 'tcp', zone, 'SOA', True))
-                for server, key, summary in self._map(pool, ask_server, retry):
-                    server[key] = summary
+            referrals, discovery_errors = self._referrals(pool, zones)
+            addresses, out_of_zone = self._addresses(pool, zones, referrals, needed)
+            servers, probed = self._ask_servers(pool, zones, addresses, needed)
         results = []
         for zone in zones:
             for server in servers[zone]:
-                if 'NAMESERVER01' not in self.skip:
+                if 'recursion' in needed:
                     server['recursion'] = probed.get((server['address'], server['port']))
             data = {'zone': zone, 'referrals': referrals[zone], 'addresses': addresses[zone], 'servers': servers[zone],
                     'out_of_zone': out_of_zone[zone]}
@@ -860,6 +893,124 @@ class Checker(object):
                 findings.insert(0, _finding('BASIC01', 'error', zone, discovery_errors[zone]))
             results.append((data, findings))
         return results
+
+    def _referrals(self, pool, zones):
+        """1. The referral from every parent server -> (zone -> [summary], zone -> discovery error)."""
+        referrals = dict((z, []) for z in zones)
+        if self.nameservers_from == 'expected':
+            for zone in zones:
+                referrals[zone].append(self.expected_referral())
+            return referrals, {}
+        jobs, discovery_errors = [], {}
+        parents_of = self.parents_for(pool, zones)
+        for zone in zones:
+            parents, error = parents_of[zone]
+            if error:
+                discovery_errors[zone] = error
+            for address, port in parents:
+                jobs.append((zone, address, port))
+
+        def ask_parent(zone, address, port):
+            summary = summarize_referral(self.transport.query(zone, 'NS', address, port), zone)
+            summary['server'] = server_label(address, port)
+            return zone, summary
+        for zone, summary in self._map(pool, ask_parent, jobs):
+            referrals[zone].append(summary)
+        return referrals, discovery_errors
+
+    def _addresses(self, pool, zones, referrals, needed):
+        """2. The addresses of the name servers: glue, else resolved without it (once per name). Names
+        outside the zone are resolved even with glue when a check compares that glue ('resolve'; not
+        in 'expected' mode: there the "glue" is the inventory, the truth before delegation).
+        -> (zone -> name -> {addresses, source, error}, zone -> name -> {addresses, error})."""
+        compare_glue = 'resolve' in needed and self.nameservers_from == 'parent'
+        addresses, to_resolve = {}, set()
+        for zone in zones:
+            names, glue = merge_referrals(referrals[zone])
+            addresses[zone] = {}
+            for name in names:
+                if glue.get(name):
+                    addresses[zone][name] = {'addresses': glue[name], 'source': 'glue', 'error': None}
+                if not in_bailiwick(name, zone) and (compare_glue or not glue.get(name)):
+                    to_resolve.add(name)
+        resolved = dict(zip(sorted(to_resolve), self._map(pool, self.resolve, [(n,) for n in sorted(to_resolve)])))
+        out_of_zone = {}
+        for zone in zones:
+            out_of_zone[zone] = {}
+            for name in merge_referrals(referrals[zone])[0]:
+                if name not in resolved:
+                    continue
+                found, error = resolved[name]
+                if name in addresses[zone]:
+                    # the glue stays what this zone's servers are asked at; CONSISTENCY05 compares
+                    out_of_zone[zone][name] = {'addresses': found, 'error': error}
+                else:
+                    addresses[zone][name] = {'addresses': found, 'source': 'resolver', 'error': error}
+        return addresses, out_of_zone
+
+    def _ask_servers(self, pool, zones, addresses, needed):
+        """3. Every address of every name server, once per zone, the queries in ``needed``
+        -> (zone -> [server], (address, port) -> recursion probe summary)."""
+        servers, jobs, probed = {}, [], {}
+        for zone in zones:
+            by_address = {}
+            for name, info in sorted(addresses[zone].items()):
+                for address in info['addresses']:
+                    by_address.setdefault(address, []).append(name)
+            servers[zone] = []
+            own_names = [n for n in addresses[zone] if in_bailiwick(n, zone)]
+            for address, names in sorted(by_address.items()):
+                server = {'address': address, 'port': self.port, 'names': names, 'own': {}}
+                servers[zone].append(server)
+                jobs.append((server, 'soa', zone, 'SOA'))
+                jobs.append((server, 'ns', zone, 'NS'))
+                if 'axfr' in needed:
+                    # any answer to the AXFR query (REFUSED too) also proves TCP for CONNECTIVITY02
+                    jobs.append((server, 'axfr', zone, 'AXFR'))
+                elif 'tcp' in needed:
+                    jobs.append((server, 'tcp', zone, 'SOA'))
+                if 'own' in needed:
+                    for name in own_names:
+                        jobs.append((server, ('own', name, 'A'), name, 'A'))
+                        jobs.append((server, ('own', name, 'AAAA'), name, 'AAAA'))
+                if 'recursion' in needed and (address, self.port) not in probed:
+                    # one probe per address: recursion is a property of the server, not the zone
+                    probed[(address, self.port)] = None
+                    jobs.append((server, 'recursion', zone, 'SOA'))
+        for server, key, summary in self._map(pool, self._ask_server, jobs):
+            if isinstance(key, tuple):
+                server['own'].setdefault(key[1], {})[key[2]] = summary
+            elif key == 'recursion':
+                probed[(server['address'], server['port'])] = summary
+            else:
+                server[key] = summary
+        if 'tcp' in needed and 'axfr' in needed:
+            # servers that dropped the AXFR query get a plain SOA query over TCP
+            retry = []
+            for zone in zones:
+                for server in servers[zone]:
+                    if server['axfr'].get('error') is None:
+                        server['tcp'] = dict(server['axfr'], via='AXFR')
+                    else:
+                        retry.append((server, 'tcp', zone, 'SOA'))
+            for server, key, summary in self._map(pool, self._ask_server, retry):
+                server[key] = summary
+        return servers, probed
+
+    def _ask_server(self, server, key, qname, rdtype):
+        """One query of ``_ask_servers`` -> (server, key, summary)."""
+        kind = key[0] if isinstance(key, tuple) else key
+        exchange = self.transport.query(qname, rdtype, server['address'], server['port'],
+                                        tcp=kind in ('axfr', 'tcp'), rd=(kind == 'recursion'))
+        if kind in ('soa', 'tcp'):
+            return server, key, summarize_soa(exchange, qname)
+        if kind == 'ns':
+            return server, key, summarize_ns(exchange, qname)
+        if kind == 'axfr':
+            return server, key, summarize_axfr(exchange, qname)
+        if kind == 'recursion':
+            return server, key, summarize(exchange)
+        return server, key, summarize_addresses(exchange, qname, rdtype)
 
 
 # --------------------------------------------------------------------------- waiting

@@ -303,9 +303,29 @@ queries:
   sample: 36
 '''
 
+import time
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.dnsops.nameservers.plugins.module_utils import _dnscheck
+
+ARGUMENT_SPEC = dict(
+    zones=dict(type='list', elements='str', required=True, aliases=['zone']),
+    parent_servers=dict(type='list', elements='str'),
+    nameservers_from=dict(type='str', default='parent', choices=['parent', 'expected']),
+    expected_nameservers=dict(type='list', elements='dict', options=dict(
+        name=dict(type='str', required=True),
+        addresses=dict(type='list', elements='str', default=[]),
+    )),
+    port=dict(type='int', default=53),
+    timeout=dict(type='float', default=3),
+    concurrency=dict(type='int', default=_dnscheck.DEFAULT_CONCURRENCY),
+    source_address=dict(type='str'),
+    skip_checks=dict(type='list', elements='str', default=[], choices=sorted(_dnscheck.TESTS)),
+    fail_on=dict(type='str', default='error', choices=['error', 'warning', 'never']),
+    wait=dict(type='bool', default=False),
+    wait_timeout=dict(type='int', default=900),
+)
 
 
 def parse_params(module):
@@ -346,41 +366,8 @@ def parse_params(module):
     return zones, parents, expected
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            zones=dict(type='list', elements='str', required=True, aliases=['zone']),
-            parent_servers=dict(type='list', elements='str'),
-            nameservers_from=dict(type='str', default='parent', choices=['parent', 'expected']),
-            expected_nameservers=dict(type='list', elements='dict', options=dict(
-                name=dict(type='str', required=True),
-                addresses=dict(type='list', elements='str', default=[]),
-            )),
-            port=dict(type='int', default=53),
-            timeout=dict(type='float', default=3),
-            concurrency=dict(type='int', default=_dnscheck.DEFAULT_CONCURRENCY),
-            source_address=dict(type='str'),
-            skip_checks=dict(type='list', elements='str', default=[], choices=sorted(_dnscheck.TESTS)),
-            fail_on=dict(type='str', default='error', choices=['error', 'warning', 'never']),
-            wait=dict(type='bool', default=False),
-            wait_timeout=dict(type='int', default=900),
-        ),
-        required_if=[('nameservers_from', 'expected', ['expected_nameservers'])],
-        supports_check_mode=True,
-    )
-    if not _dnscheck.HAS_DNSPYTHON:
-        module.fail_json(msg=missing_required_lib('dnspython'), exception=_dnscheck.DNSPYTHON_IMPORT_ERROR)
-
-    params = module.params
-    zones, parents, expected = parse_params(module)
-    checker = _dnscheck.Checker(
-        parent_servers=parents, port=params['port'], timeout=params['timeout'],
-        concurrency=params['concurrency'], skip=params['skip_checks'], expected=expected,
-        source=params['source_address'], nameservers_from=params['nameservers_from'])
-
-    reports, rounds = _dnscheck.check_until_converged(
-        checker.check, zones, fail_on=params['fail_on'], wait=params['wait'], wait_timeout=params['wait_timeout'])
-
+def build_result(reports, rounds, params, queries):
+    """The module's result, with ``msg`` when findings fail the task."""
     summary = dict((level, 0) for level in _dnscheck.LEVELS)
     failures = []
     for report in reports:
@@ -396,7 +383,7 @@ def main():
         converged=not not_converged,
         not_converged=not_converged,
         rounds=rounds,
-        queries=checker.transport.count,
+        queries=queries,
     )
     if failures and params['fail_on'] != 'never':
         head = ''
@@ -409,8 +396,43 @@ def main():
         result['msg'] = '%s%d finding(s) at %s level or above: %s%s' % (
             head, len(failures), params['fail_on'],
             '; '.join('%s: %s: %s' % (f['zone'], f['test'], f['message']) for f in shown), more)
+    return result
+
+
+def build_module():
+    return AnsibleModule(
+        argument_spec=ARGUMENT_SPEC,
+        required_if=[('nameservers_from', 'expected', ['expected_nameservers'])],
+        supports_check_mode=True,
+    )
+
+
+def run_module(module, transport=None, resolver=None, clock=time.monotonic, sleep=time.sleep):
+    """Checks, waits when asked, and ends the module. ``transport`` and ``resolver`` (see
+    ``_dnscheck.Checker``), ``clock`` and ``sleep`` stand in for the network and time in unit tests."""
+    if not _dnscheck.HAS_DNSPYTHON:
+        module.fail_json(msg=missing_required_lib('dnspython'), exception=_dnscheck.DNSPYTHON_IMPORT_ERROR)
+
+    params = module.params
+    zones, parents, expected = parse_params(module)
+    checker = _dnscheck.Checker(
+        parent_servers=parents, port=params['port'], timeout=params['timeout'],
+        concurrency=params['concurrency'], skip=params['skip_checks'], expected=expected,
+        source=params['source_address'], nameservers_from=params['nameservers_from'],
+        transport=transport, resolver=resolver)
+
+    reports, rounds = _dnscheck.check_until_converged(
+        checker.check, zones, fail_on=params['fail_on'], wait=params['wait'], wait_timeout=params['wait_timeout'],
+        clock=clock, sleep=sleep)
+
+    result = build_result(reports, rounds, params, checker.transport.count)
+    if 'msg' in result:
         module.fail_json(**result)
     module.exit_json(**result)
+
+
+def main():
+    run_module(build_module())
 
 
 if __name__ == '__main__':

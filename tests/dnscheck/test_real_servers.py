@@ -22,22 +22,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
+from checkout import import_module_utils  # noqa: E402
 from servers import Lab, zone_text  # noqa: E402
 
 PARENT, NS1, NS2, NS3 = '127.53.0.10', '127.53.0.11', '127.53.0.12', '127.53.0.13'
 
-
-def _import_dnscheck():
-    """The module_utils file, importable without an installed collection."""
-    import importlib.util
-    path = os.path.join(ROOT, 'plugins', 'module_utils', '_dnscheck.py')
-    spec = importlib.util.spec_from_file_location('_dnscheck_under_test', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-dnscheck = _import_dnscheck()
+dnscheck = import_module_utils('_dnscheck')
 
 # zone -> (parent NS names, parent glue, child NS names, own A records, {server: serial})
 DELEGATIONS = {

@@ -31,11 +31,10 @@ import dns.rrset  # noqa: E402
 try:
     from ansible_collections.dnsops.nameservers.plugins.module_utils import _dnscheck as dc
 except ImportError:  # plain pytest from the repository, without a collection tree
-    import importlib.util
-    _path = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', 'plugins', 'module_utils', '_dnscheck.py')
-    _spec = importlib.util.spec_from_file_location('_dnscheck', _path)
-    dc = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(dc)
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'dnscheck'))
+    from checkout import import_module_utils
+    dc = import_module_utils('_dnscheck')
 
 PARENT = ('192.0.2.53', 53)
 NS1, NS2 = '198.51.100.10', '198.51.100.20'
