@@ -34,18 +34,13 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible_collections.dnsops.nameservers.plugins.module_utils._names import (  # noqa: F401 (re-exported)
-    HAS_IDNA_PACKAGE,
-    IDNA_STANDARD,
-    MAX_LABEL_LENGTH,
-    MAX_NAME_LENGTH,
+from ansible_collections.dnsops.nameservers.plugins.module_utils._names import (
     ValidationError,
     _normalize_name,
     _show,
     host_in_domain,
     normalize_domain,
     normalize_name,
-    normalize_zone_name,
 )
 
 # Names compared without validation: the collection's one normaliser.

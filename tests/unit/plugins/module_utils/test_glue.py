@@ -34,7 +34,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._glue import (
 
 UNREACHABLE = 'glue addresses must be reachable from the internet'
 NOT_REACHABLE = 'it is not reachable from the internet, which is only right for labs and private test registries'
-IDNA = _glue.IDNA_STANDARD
+IDNA = _names.IDNA_STANDARD
 
 
 def error_of(func, *args, **kwargs):
@@ -162,7 +162,7 @@ def test_default_field_is_domain():
     ('xn--example.com', 'xn--example'),  # decodes to ASCII only
 ])
 def test_bad_a_labels_are_refused(value, label):
-    if label == 'xn--n3h' and not _glue.HAS_IDNA_PACKAGE:
+    if label == 'xn--n3h' and not _names.HAS_IDNA_PACKAGE:
         pytest.skip('IDNA 2003 accepts the snowman')
     exc = error_of(normalize_domain, value)
     assert exc.rule.startswith("has the label '%s', which starts with 'xn--' but is not a valid IDN A-label under %s" % (label, IDNA))
@@ -173,7 +173,7 @@ def test_bad_u_label_is_refused_naming_the_standard():
     assert exc.rule.startswith("has the label 'a\u2ff0b', which is not a valid internationalised label under %s (" % IDNA)
 
 
-@pytest.mark.skipif(not _glue.HAS_IDNA_PACKAGE, reason='IDNA 2003 maps the joiner to nothing')
+@pytest.mark.skipif(not _names.HAS_IDNA_PACKAGE, reason='IDNA 2003 maps the joiner to nothing')
 def test_zero_width_joiner_is_refused_by_idna_2008():
     exc = error_of(normalize_domain, 'ns1.a\u200db.example')
     assert exc.rule.startswith("has the label 'a\\u200db', which is not a valid internationalised label under %s (" % IDNA)
@@ -184,9 +184,9 @@ def test_control_characters_are_not_ldh():
     assert exc.rule == "contains '\\x00' in the label 'a\\x00b'; only letters, digits and hyphens are allowed"
 
 
-@pytest.mark.skipif(not _glue.HAS_IDNA_PACKAGE, reason='needs the idna package')
+@pytest.mark.skipif(not _names.HAS_IDNA_PACKAGE, reason='needs the idna package')
 def test_idna_2008_is_used_when_available():
-    assert _glue.IDNA_STANDARD == 'IDNA 2008 with UTS #46 mapping'
+    assert _names.IDNA_STANDARD == 'IDNA 2008 with UTS #46 mapping'
     assert normalize_domain('straße.de') == 'xn--strae-oqa.de'  # IDNA 2003 would give strasse.de
     assert normalize_domain('ＥＸＡＭＰＬＥ.com') == 'example.com'  # UTS #46 maps full-width letters
     exc = error_of(normalize_domain, '☃.com')
