@@ -650,7 +650,7 @@ class Simulator(object):
         elif op["type"] == "ADD_DNSSEC":
             if any(k["digest"] == change["key"]["digest"] for k in record["dnssec_keys"]):
                 raise OperationFailed(REGISTRY_REFUSAL + "The DS record %s is already associated with domain %s."
-                               % (change["key"]["digest"], name))
+                                      % (change["key"]["digest"], name))
             record["dnssec_keys"].append(change["key"])
         elif op["type"] == "REMOVE_DNSSEC":
             keep = [k for k in record["dnssec_keys"] if k["id"] != change["id"]]
@@ -670,8 +670,8 @@ class Simulator(object):
         for host in sorted(set(record["hosts"]) - set(hosts)):
             users = sorted(d for d, other in self.state["domains"].items() if d != name and host in other["nameservers"])
             if users:
-                raise OperationFailed(REGISTRY_REFUSAL + "The name server %s is still a name server of %s, so "
-                                                            "the registry cannot delete it." % (host, ", ".join(users)))
+                raise OperationFailed(REGISTRY_REFUSAL + "The name server %s is still a name server of %s, so the "
+                                      "registry cannot delete it." % (host, ", ".join(users)))
         record["nameservers"], record["hosts"] = list(nameservers), dict(hosts)
 
     def run_operations(self):
@@ -753,11 +753,11 @@ class Simulator(object):
     def do_ListDomains(self, params):
         filters = member(params, "FilterConditions", "list") or []
         sort = member(params, "SortCondition", "structure")
-        rows = [(name, rec) for name, rec in self.state["domains"].items()]
+        rows = list(self.state["domains"].items())
         for condition in filters:
             rows = [row for row in rows if self.domain_matches(row, condition)]
         fields = set(c.get("Name") for c in filters if isinstance(c, dict))
-        key, reverse = (lambda row: row[0]), False
+        field, reverse = "DomainName", False
         if sort is not None:
             field, order = sort.get("Name"), sort.get("SortOrder")
             if field not in ("DomainName", "Expiry") or order not in ("ASC", "DESC"):
@@ -765,9 +765,8 @@ class Simulator(object):
             if fields and field not in fields:
                 raise invalid("SortCondition must sort by the field FilterConditions filters on (%s)."
                               % ", ".join(sorted(fields)))
-            key = (lambda row: row[0]) if field == "DomainName" else (lambda row: (row[1]["expiry"], row[0]))
             reverse = order == "DESC"
-        rows.sort(key=key, reverse=reverse)
+        rows.sort(key=lambda row: row[0] if field == "DomainName" else (row[1]["expiry"], row[0]), reverse=reverse)
         page, following = paged(rows, params, {"f": filters, "s": sort})
         answer = {"Domains": [{"DomainName": n, "AutoRenew": r["auto_renew"], "TransferLock": r["transfer_lock"],
                                "Expiry": stamp(r["expiry"])} for n, r in page]}
@@ -1031,8 +1030,8 @@ class Handler(simcore.QuietHandler):
         except Exception as exc:  # a bug in the simulator: answer as AWS's InternalFailure
             sys.stderr.write("simulator error on %s: %r\n" % (operation, exc))
             entry.update(status=500, code="InternalFailure")
-            status, payload = 500, {"__type": "InternalFailure", "message": "The request processing has failed "
-                                                                           "because of an unknown error."}
+            status, payload = 500, {"__type": "InternalFailure",
+                                    "message": "The request processing has failed because of an unknown error."}
         if drop_reply:
             entry["fault"] = "drop_reply"
         sim.log.write(entry)  # before the answer: a client holding its answer finds the line

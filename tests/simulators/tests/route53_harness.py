@@ -81,9 +81,13 @@ def shape_problems(shape, value, path="$"):
     return problems
 
 
+CHECKED = []  # (operation, HTTP status) of every answer check_answer has seen
+
+
 def check_answer(operation_model, response_dict, **unused):
     """botocore ``before-parse`` hook: the raw answer must fit the published model exactly."""
     status = response_dict["status_code"]
+    CHECKED.append((operation_model.name, status))
     headers = dict((k.lower(), v) for k, v in response_dict["headers"].items())
     assert headers.get("x-amzn-requestid"), "answer without x-amzn-RequestId"
     assert headers.get("content-type") == "application/x-amz-json-1.1", headers.get("content-type")
@@ -201,7 +205,8 @@ class R53Sim(object):
             aws_secret_access_key=secret, aws_session_token=token,
             config=Config(retries={"total_max_attempts": retries, "mode": "standard"}, connect_timeout=5,
                           read_timeout=read_timeout, **config))
-        client.meta.events.register("before-parse.route53-domains.*", check_answer)
+        service_id = client.meta.service_model.service_id.hyphenize()  # "route-53-domains"
+        client.meta.events.register("before-parse.%s" % service_id, check_answer)
         return client
 
     def wait_operation(self, client, op_id, timeout=5):

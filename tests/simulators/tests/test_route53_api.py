@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 
+import route53_harness
 from route53_harness import RFC_DS_SHA256, RFC_KEY, p256_key
 
 boto3 = pytest.importorskip("boto3")
@@ -31,6 +32,23 @@ def update(client, sim, domain, servers):
     """UpdateDomainNameservers and wait for the operation; its final GetOperationDetail answer."""
     op_id = client.update_domain_nameservers(DomainName=domain, Nameservers=servers)["OperationId"]
     return sim.wait_operation(client, op_id)[0]
+
+
+# --------------------------------------------------------------------------- the model check itself
+
+def test_every_answer_is_checked_against_the_model(r53):
+    client = r53.client()
+    seen = len(route53_harness.CHECKED)
+    client.list_domains()
+    error_of(client.get_domain_detail, DomainName="missing.com")
+    assert route53_harness.CHECKED[seen:] == [("ListDomains", 200), ("GetDomainDetail", 400)]
+    output = client.meta.service_model.operation_model("ListDomains").output_shape
+    problems = route53_harness.shape_problems(output, {"Domains": [
+        {"DomainName": "a.com", "Expiry": "2030-01-01", "Renew": True, "TransferLock": "yes"}], "NextPageMarker": 5})
+    assert problems == ["$.Domains[0].Renew: not a member of DomainSummary",
+                        "$.Domains[0].Expiry: '2030-01-01' is not a JSON timestamp",
+                        "$.Domains[0].TransferLock: 'yes' is not a JSON boolean",
+                        "$.NextPageMarker: 5 is not a JSON string"]
 
 
 # --------------------------------------------------------------------------- domains

@@ -134,10 +134,9 @@ def test_throttling_is_retried_by_botocore(r53_start):
     answers = [patient.list_domains() for unused in range(3)]
     assert [a["ResponseMetadata"]["RetryAttempts"] for a in answers] == [0, 1, 1]
     assert codes(sim) == [None, "ThrottlingException", None, "ThrottlingException", None]
-    code, message, status = (lambda e: (e["Error"]["Code"], e["Error"]["Message"],
-                                        e["ResponseMetadata"]["HTTPStatusCode"]))(
-        pytest.raises(ClientError, sim.client(retries=1).list_domains).value.response)
-    assert (code, message, status) == ("ThrottlingException", "Rate exceeded", 400)
+    refused = pytest.raises(ClientError, sim.client(retries=1).list_domains).value.response
+    assert (refused["Error"]["Code"], refused["Error"]["Message"], refused["ResponseMetadata"]["HTTPStatusCode"]) \
+        == ("ThrottlingException", "Rate exceeded", 400)
     sim.admin("faults", {"throttle_code": "Throttling", "throttle_every": 2})  # Route 53's own code
     patient.list_domains()
     assert patient.list_domains()["ResponseMetadata"]["RetryAttempts"] == 1
@@ -217,8 +216,8 @@ def test_admin_domains_state_and_log(r53_start):
     state = sim.admin("state")
     assert "credentials" not in state and op_id in state["operations"]
     # break a delegation by hand: no rules, no operation
-    sim.admin("domains/Example.COM", {"nameservers": ["NS9.example.com.", {"name": "ns8.example.com",
-                                                                         "glue_ips": ["2001:DB8::0:8"]}]})
+    sim.admin("domains/Example.COM", {"nameservers": [
+        "NS9.example.com.", {"name": "ns8.example.com", "glue_ips": ["2001:DB8::0:8"]}]})
     assert client.get_domain_detail(DomainName="example.com")["Nameservers"] == [
         {"Name": "ns9.example.com"}, {"Name": "ns8.example.com", "GlueIps": ["2001:db8::8"]}]
     sim.admin("domains/new.org", {"expiry": "2027-01-01"})
