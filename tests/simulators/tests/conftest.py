@@ -199,3 +199,23 @@ def sim(start_sim):
 @pytest.fixture(scope="session")
 def module():
     return load_module()
+
+
+# --------------------------------------------------------------------------- Route 53 Domains simulator
+
+@pytest.fixture
+def r53_start(tmp_path):
+    """A factory of started Route 53 Domains simulators (route53_harness.R53Sim), killed after the test."""
+    import route53_harness
+    yield from route53_harness.starter(tmp_path)
+
+
+@pytest.fixture
+def r53(r53_start):
+    return r53_start()
+
+
+@pytest.fixture(scope="session")
+def r53_module():
+    import route53_harness
+    return route53_harness.load_module()
