@@ -11,7 +11,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.dnsops.nameservers.plugins.module_utils import _dnscheck, _glue, _names, _zone
+from ansible_collections.dnsops.nameservers.plugins.module_utils import _dnscheck, _glue, _zone
 from ansible_collections.dnsops.nameservers.plugins.module_utils._names import (
     ValidationError,
     in_zone,
