@@ -13,36 +13,45 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.dnsops.nameservers.plugins.module_utils._glue import ValidationError
-from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import (
+from ansible_collections.dnsops.nameservers.plugins.module_utils._http import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_RETRY_MAX_TIME,
+    DEFAULT_TIMEOUT,
+)
+from ansible_collections.dnsops.nameservers.plugins.module_utils._providers import (
+    DEFAULT_PROVIDER,
     PROVIDERS,
+    check_foreign_options,
+    provider_info,
+    provider_options,
+)
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import (
+    DEFAULT_MAX_WORKERS,
     RegistrarError,
     TaskFailed,
     TaskTimeout,
-    get_registrar,
 )
 
-CONNECTION_OPTIONS = (
-    'access_key_id', 'access_key_secret', 'security_token', 'profile', 'site',
-    'endpoint', 'validate_certs', 'timeout', 'max_retries', 'retry_max_time', 'max_workers',
-)
+#: the options every provider takes (doc fragment dnsops.nameservers.registrar), besides registrar
+CONNECTION_OPTIONS = ('endpoint', 'validate_certs', 'timeout', 'max_retries', 'retry_max_time', 'max_workers')
 
 
 def registrar_argument_spec():
-    """Options of the doc fragment dnsops.nameservers.registrar."""
-    return dict(
-        registrar=dict(type='str', default='alicloud', choices=sorted(PROVIDERS)),
-        access_key_id=dict(type='str', no_log=True, aliases=['alicloud_access_key']),
-        access_key_secret=dict(type='str', no_log=True, aliases=['alicloud_secret_key']),
-        security_token=dict(type='str', no_log=True, aliases=['alicloud_security_token']),
-        profile=dict(type='str'),
-        site=dict(type='str', default='china', choices=['china', 'international']),
+    """Options of the doc fragment dnsops.nameservers.registrar, and every provider's own."""
+    spec = dict(
+        registrar=dict(type='str', default=DEFAULT_PROVIDER, choices=sorted(PROVIDERS)),
         endpoint=dict(type='str'),
         validate_certs=dict(type='bool', default=True),
-        timeout=dict(type='float', default=30),
-        max_retries=dict(type='int', default=8),
-        retry_max_time=dict(type='float', default=120),
-        max_workers=dict(type='int', default=8),
+        timeout=dict(type='float', default=DEFAULT_TIMEOUT),
+        max_retries=dict(type='int', default=DEFAULT_MAX_RETRIES),
+        retry_max_time=dict(type='float', default=DEFAULT_RETRY_MAX_TIME),
+        max_workers=dict(type='int', default=DEFAULT_MAX_WORKERS),
     )
+    for option, option_spec in provider_options().items():
+        if option in spec:
+            raise RegistrarError('a registrar defines the option %s, which every registrar shares' % option)
+        spec[option] = option_spec
+    return spec
 
 
 def wait_argument_spec():
@@ -68,10 +77,24 @@ class RegistrarModule(object):
         self.context = {}
 
     @property
+    def info(self):
+        """The selected registrar's ProviderInfo: its options, capabilities and limits, without a call."""
+        return provider_info(self.module.params['registrar'])
+
+    def require(self, capability):
+        """Fail before any call when the selected registrar cannot do ``capability``."""
+        self.info.require(capability)
+
+    def check_options(self):
+        """An option of another registrar than the selected one is an error (before any call)."""
+        check_foreign_options(self.info.name, self.module.params)
+
+    @property
     def registrar(self):
         if self._registrar is None:
-            options = dict((name, self.module.params.get(name)) for name in CONNECTION_OPTIONS)
-            self._registrar = get_registrar(self.module.params['registrar'], options)
+            info = self.info
+            names = CONNECTION_OPTIONS + tuple(sorted(info.options))
+            self._registrar = info.create(dict((name, self.module.params.get(name)) for name in names))
         return self._registrar
 
     def calls(self):
@@ -110,6 +133,7 @@ class RegistrarModule(object):
     def run(self, work):
         """Call ``work()`` and exit with its result dict; errors become clear failures."""
         try:
+            self.check_options()
             result = work()
         except ValidationError as exc:
             # Bad input: nothing was written.

@@ -24,6 +24,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - dnsops.nameservers.registrar
+  - dnsops.nameservers.alicloud
   - dnsops.nameservers.registrar.wait
   - dnsops.nameservers.registrar.attributes
 attributes:
@@ -146,6 +147,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._glue import (
     normalize_nameservers,
     same_nameservers,
 )
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import DELEGATION
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_module import (
     RegistrarModule,
     registrar_argument_spec,
@@ -153,7 +155,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_modu
 )
 
 
-def validate_input(params):
+def validate_input(params, limits):
     domains = []
     for value in params['domains']:
         name = normalize_domain(value, field='domains')
@@ -161,13 +163,15 @@ def validate_input(params):
             domains.append(name)
     if not domains:
         raise ValidationError('domains', params['domains'], 'must name at least one domain')
-    nameservers = normalize_nameservers(params['nameservers'], allow_single=params['allow_single'], field='nameservers')
+    nameservers = normalize_nameservers(params['nameservers'], allow_single=params['allow_single'], field='nameservers',
+                                        max_nameservers=limits.max_nameservers)
     return domains, nameservers
 
 
 def manage(rmod):
     module = rmod.module
-    domains, nameservers = validate_input(module.params)
+    rmod.require(DELEGATION)
+    domains, nameservers = validate_input(module.params, rmod.info.limits)
 
     registrar = rmod.registrar
     current = registrar.get_domains(domains)

@@ -25,6 +25,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - dnsops.nameservers.registrar
+  - dnsops.nameservers.alicloud
   - dnsops.nameservers.registrar.wait
   - dnsops.nameservers.registrar.attributes
 attributes:
@@ -41,7 +42,8 @@ options:
     description:
       - Full name of the glue host, for example C(ns1.example.com). Case and a trailing dot are ignored;
         internationalised names are converted to punycode.
-      - At most 80 characters (Alibaba Cloud's limit), labels of at most 63.
+      - Labels of at most 63 characters, and the registrar's own limit on the whole name (80 characters with
+        Alibaba Cloud).
     type: str
     required: true
   ips:
@@ -117,7 +119,9 @@ after:
   type: dict
   sample: {"name": "ns1.example.com", "ips": ["203.0.113.10", "2001:db8::10"]}
 domain:
-  description: The registered domain the host lives under.
+  description:
+    - The registered domain the host lives under, C(name), and what the registrar knows of it besides
+      (Alibaba Cloud, O(registrar=alicloud), its C(instance_id)).
   returned: success
   type: dict
   sample: {"name": "example.com", "instance_id": "S20261234567890"}
@@ -171,12 +175,12 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dnsops.nameservers.plugins.module_utils._glue import (
     ValidationError,
     check_host_in_domain,
-    check_registry_host_limits,
     find_registered_domain,
     normalize_domain,
     normalize_host_name,
     normalize_ips,
 )
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import GLUE_HOSTS
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_module import (
     RegistrarModule,
     registrar_argument_spec,
@@ -184,10 +188,12 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_modu
 )
 
 
-def validate_input(module):
+def validate_input(rmod):
     """Everything that can be checked without the registrar; raises ValidationError."""
+    module, limits = rmod.module, rmod.info.limits
     params = module.params
     name = normalize_host_name(params['name'], field='name')
+    limits.check_host_name(name, params['name'], field='name')
     domain = None
     if params['domain'] is not None:
         domain = normalize_domain(params['domain'], field='domain')
@@ -195,9 +201,10 @@ def validate_input(module):
     ips = None
     if params['state'] == 'present':
         if domain is not None:
-            # .hk and .cn rules that need no registry state; the host count is checked later.
-            check_registry_host_limits(domain, name, [], field='name')
-        ips, warnings = normalize_ips(params['ips'], field='ips')
+            # The registrar's rules that need no registry state; the host count is checked later.
+            limits.check_new_host(domain, name, [], field='name')
+        ips, warnings = normalize_ips(params['ips'], field='ips', max_ips=limits.max_ips_per_host)
+        limits.check_ips(ips, field='ips')
         for warning in warnings:
             module.warn(warning)
     return name, domain, ips
@@ -229,7 +236,8 @@ def domains_using(registrar, host_name):
 def manage(rmod):
     module = rmod.module
     params = module.params
-    name, domain_name, ips = validate_input(module)
+    rmod.require(GLUE_HOSTS)
+    name, domain_name, ips = validate_input(rmod)
 
     registrar = rmod.registrar
     domain = find_domain(registrar, name, domain_name)
@@ -241,7 +249,7 @@ def manage(rmod):
     if params['state'] == 'present':
         after = {'name': name, 'ips': ips}
         if current is None:
-            check_registry_host_limits(domain.name, name, [h.name for h in hosts], field='name')
+            rmod.info.limits.check_new_host(domain.name, name, [h.name for h in hosts], field='name')
             action = registrar.create_host
         elif sorted(current.ips) != sorted(ips):
             action = registrar.modify_host
@@ -264,7 +272,7 @@ def manage(rmod):
         changed=action is not None,
         before=before,
         after=after,
-        domain={'name': domain.name, 'instance_id': domain.instance_id},
+        domain=domain.summary(),
         task_id=task_id,
     )
     if module._diff:

@@ -25,22 +25,21 @@ from requests.adapters import BaseAdapter  # noqa: E402
 from requests.structures import CaseInsensitiveDict  # noqa: E402
 from urllib3.exceptions import MaxRetryError, NewConnectionError  # noqa: E402
 
-from ansible_collections.dnsops.nameservers.plugins.module_utils import _alicloud  # noqa: E402
+from ansible_collections.dnsops.nameservers.plugins.module_utils import _alicloud, _alicloud_auth, _http  # noqa: E402
 from ansible_collections.dnsops.nameservers.plugins.module_utils._alicloud import (  # noqa: E402
     AlicloudClient,
     AlicloudRegistrar,
-    Credentials,
+    alicloud_domain,
     build_client,
-    normalise_endpoint,
     resolve_endpoint,
-    sign_v2,
 )
+from ansible_collections.dnsops.nameservers.plugins.module_utils._alicloud_auth import Credentials, sign_v2  # noqa: E402
+from ansible_collections.dnsops.nameservers.plugins.module_utils._http import normalise_endpoint  # noqa: E402
+from ansible_collections.dnsops.nameservers.plugins.module_utils._providers import get_registrar  # noqa: E402
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import (  # noqa: E402
-    Domain,
     RegistrarError,
     TaskFailed,
     TaskTimeout,
-    get_registrar,
 )
 
 ENDPOINT = 'https://domain.example.test/'
@@ -157,7 +156,7 @@ def error(status, code, message, request_id='req-err', headers=None):
     return (status, {'Code': code, 'Message': message, 'RequestId': request_id, 'HostId': 'domain.aliyuncs.com'}, headers)
 
 
-DOMAIN = Domain('example.com', 'S1234567890', None)
+DOMAIN = alicloud_domain('example.com', 'S1234567890')
 
 
 # ---------------------------------------------------------------------------
@@ -276,7 +275,7 @@ def test_backoff_is_capped():
     replies = [error(503, 'ServiceUnavailable', 'busy')] * 8 + [ok()]
     client, dummy, fake = make_client(replies, retry_max_time=1000)
     client.call('QueryDomainList')
-    assert max(fake.sleeps) == _alicloud.RETRY_MAX_DELAY
+    assert max(fake.sleeps) == _http.RETRY_MAX_DELAY
 
 
 def test_gives_up_after_max_retries_with_a_clear_message():
@@ -416,11 +415,11 @@ def _assert_no_secret(text):
 
 def test_secret_and_token_never_appear_in_error_messages():
     echoed = ('Specified signature is not matched with our calculation. server string to sign is:POST&%%2F&'
-              'AccessKeyId%%3D%s%%26SecurityToken%%3D%s' % (KEY_ID, _alicloud.percent_encode(_alicloud.percent_encode(TOKEN))))
+              'AccessKeyId%%3D%s%%26SecurityToken%%3D%s' % (KEY_ID, _alicloud_auth.percent_encode(_alicloud_auth.percent_encode(TOKEN))))
     replies = [
         error(400, 'SignatureDoesNotMatch', echoed + ' raw token ' + TOKEN),
         requests.exceptions.ConnectionError('HTTPSConnectionPool: Max retries exceeded with url: /?SecurityToken=%s&x=%s'
-                                            % (_alicloud.percent_encode(TOKEN), SECRET)),
+                                            % (_alicloud_auth.percent_encode(TOKEN), SECRET)),
         (502, 'proxy says ' + SECRET + ' and ' + TOKEN),
         (200, 'not json ' + TOKEN),
     ]
@@ -523,9 +522,9 @@ def test_endpoint_errors_never_show_user_information_or_a_query(endpoint):
 
 
 def test_redact_endpoint_leaves_plain_endpoints_alone():
-    assert _alicloud.redact_endpoint('https://sim.lab:8443/api/') == 'https://sim.lab:8443/api/'
-    assert _alicloud.redact_endpoint('https://u:p@sim.lab:8443/api') == 'https://********@sim.lab:8443/api'
-    assert _alicloud.redact_endpoint('https://sim.lab/?a=b') == 'https://sim.lab/?********'
+    assert _http.redact_endpoint('https://sim.lab:8443/api/') == 'https://sim.lab:8443/api/'
+    assert _http.redact_endpoint('https://u:p@sim.lab:8443/api') == 'https://********@sim.lab:8443/api'
+    assert _http.redact_endpoint('https://sim.lab/?a=b') == 'https://sim.lab/?********'
 
 
 def test_unknown_site_is_refused():
@@ -591,7 +590,7 @@ def test_list_domains_reads_every_page():
     registrar, adapter, dummy = make_registrar(replies)
     domains = registrar.list_domains()
     assert [d.name for d in domains] == names
-    assert domains[7].instance_id == 'S-d007.example'
+    assert domains[7].facts['instance_id'] == 'S-d007.example'
     assert domains[7].nameservers is None
     assert [(s.params['PageNum'], s.params['PageSize']) for s in adapter.sent] == [('1', '100'), ('2', '100'), ('3', '100')]
     assert registrar.calls == {'read': 3, 'write': 0}
@@ -612,8 +611,8 @@ def test_get_domain_normalises_name_servers():
                 'DnsList': {'Dns': ['NS1.Example.COM.', 'ns2.example.com']}})
     registrar, adapter, dummy = make_registrar([reply])
     domain = registrar.get_domain('EXAMPLE.com.')
-    assert (domain.name, domain.instance_id, domain.nameservers) == ('example.com', 'S1234567890',
-                                                                     ['ns1.example.com', 'ns2.example.com'])
+    assert (domain.name, domain.facts['instance_id'], domain.nameservers) == (
+        'example.com', 'S1234567890', ['ns1.example.com', 'ns2.example.com'])
     assert adapter.sent[0].params['DomainName'] == 'example.com'
 
 
@@ -912,7 +911,7 @@ def test_http_429_without_a_json_body_is_retried():
 def test_a_domain_without_instance_id_never_reaches_the_registry():
     registrar, adapter, dummy = make_registrar([ok({'DnsHostList': []})])
     with pytest.raises(RegistrarError) as info:
-        registrar.list_hosts(Domain('example.com', None))
+        registrar.list_hosts(alicloud_domain('example.com', None))
     assert 'example.com has no InstanceId' in str(info.value)
     assert adapter.sent == []
 
@@ -1097,7 +1096,7 @@ def test_real_http_round_trip_is_verifiable_by_the_sdk_signer(tmp_path):
         options = {'access_key_id': KEY_ID, 'access_key_secret': SECRET, 'security_token': TOKEN,
                    'endpoint': 'http://127.0.0.1:%d' % server.server_port, 'validate_certs': False}
         registrar = AlicloudRegistrar(options, environ={}, home=str(tmp_path))
-        hosts = registrar.list_hosts(Domain(u'example.com', u'S1 with space*~/+=&\u00e9'))
+        hosts = registrar.list_hosts(alicloud_domain(u'example.com', u'S1 with space*~/+=&\u00e9'))
     finally:
         server.shutdown()
         server.server_close()

@@ -150,12 +150,12 @@ def test_without_wait_nothing_is_polled(provider, make_rmod, run_module):
 # ---------------------------------------------------------------------------
 
 def test_max_workers_is_an_option_with_the_providers_default():
-    from ansible_collections.dnsops.nameservers.plugins.module_utils import _alicloud
+    from ansible_collections.dnsops.nameservers.plugins.module_utils import _registrar
     from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_module import (
         CONNECTION_OPTIONS,
         registrar_argument_spec,
     )
-    assert registrar_argument_spec()['max_workers'] == {'type': 'int', 'default': _alicloud.DEFAULT_MAX_WORKERS}
+    assert registrar_argument_spec()['max_workers'] == {'type': 'int', 'default': _registrar.DEFAULT_MAX_WORKERS}
     assert 'max_workers' in CONNECTION_OPTIONS
 
 
