@@ -18,15 +18,18 @@ options:
     description:
       - The registrar whose API manages the domains.
       - Its own options (credentials and the like) are documented with it, for V(alicloud) the options
-        O(access_key_id), O(access_key_secret), O(security_token), O(profile) and O(site).
+        O(access_key_id), O(access_key_secret), O(security_token), O(profile) and O(site); for
+        V(route53domains) (Amazon Route 53 Domains) O(access_key), O(secret_key), O(session_token),
+        O(aws_profile) and O(aws_ca_bundle).
       - An option of a registrar other than the selected one fails the task before any call.
     type: str
-    choices: [alicloud]
+    choices: [alicloud, route53domains]
     default: alicloud
   endpoint:
     description:
-      - Overrides the registrar's own endpoint (for V(alicloud), the one chosen by O(site)), for example
-        a proxy or the registrar simulator.
+      - Overrides the registrar's own endpoint (for V(alicloud), the one chosen by O(site); for
+        V(route53domains), C(https://route53domains.us-east-1.amazonaws.com)), for example a proxy or the
+        registrar simulator.
       - A host name, C(host:port), or a URL with C(http://) or C(https://). A bare host uses HTTPS.
     type: str
   validate_certs:

@@ -113,7 +113,8 @@ def find_registered_domain(host, domain_names):
     return best
 
 
-def normalize_nameservers(values, allow_single=False, field='nameservers', max_nameservers=MAX_NAMESERVERS):
+def normalize_nameservers(values, allow_single=False, field='nameservers', max_nameservers=MAX_NAMESERVERS,
+                          limit_owner=None):
     """Name servers of a domain: each normalised like a domain, no duplicates, 2 to 13 (1 with ``allow_single``;
     a registrar may take fewer than 13: ``max_nameservers``).
 
@@ -139,8 +140,8 @@ def normalize_nameservers(values, allow_single=False, field='nameservers', max_n
     if not names:
         raise ValidationError(field, values, 'is empty; a domain needs %d to %d name servers' % (MIN_NAMESERVERS, max_nameservers))
     if len(names) > max_nameservers:
-        raise ValidationError(field, values, 'has %d name servers; the registry accepts at most %d'
-                              % (len(names), max_nameservers))
+        raise ValidationError(field, values, 'has %d name servers; %s accepts at most %d'
+                              % (len(names), limit_owner or 'the registry', max_nameservers))
     if len(names) < MIN_NAMESERVERS and not allow_single:
         raise ValidationError(field, values, 'has only one name server; a domain needs at least %d for redundancy '
                                              '(set allow_single: true if one is really intended)' % MIN_NAMESERVERS)
@@ -239,7 +240,7 @@ def _parse_ip(value, field):
     return address, warning
 
 
-def normalize_ips(values, field='ips', max_ips=MAX_IPS_PER_HOST):
+def normalize_ips(values, field='ips', max_ips=MAX_IPS_PER_HOST, limit_owner=None):
     """Validate and canonicalise the addresses of a glue host (1 to ``max_ips``).
 
     Returns ``(ips, warnings)``: ``ips`` the canonical strings sorted by
@@ -253,8 +254,8 @@ def normalize_ips(values, field='ips', max_ips=MAX_IPS_PER_HOST):
     if not values:
         raise ValidationError(field, values, 'is empty; a glue host needs at least 1 address (1 to %d)' % max_ips)
     if len(values) > max_ips:
-        raise ValidationError(field, values, 'has %d addresses; a glue host may have at most %d (the registry\'s limit)'
-                              % (len(values), max_ips))
+        raise ValidationError(field, values, 'has %d addresses; a glue host may have at most %d (%s)'
+                              % (len(values), max_ips, 'the limit of %s' % limit_owner if limit_owner else "the registry's limit"))
     given = {}
     found = []
     for value in values:

@@ -14,13 +14,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.dnsops.nameservers.plugins.module_utils import _alicloud
+from ansible_collections.dnsops.nameservers.plugins.module_utils import _alicloud, _route53domains
 from ansible_collections.dnsops.nameservers.plugins.module_utils._names import ValidationError
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import RegistrarError
 
 #: registrar name -> ProviderInfo
 PROVIDERS = dict((info.name, info) for info in (
     _alicloud.PROVIDER,
+    _route53domains.PROVIDER,
 ))
 
 DEFAULT_PROVIDER = 'alicloud'

@@ -213,6 +213,9 @@ class ProviderLimits(object):
     (field, value, rule) and is called before anything is sent.
     """
 
+    #: whose limits the counts below are, in messages (None: "the registry")
+    owner = None
+
     #: addresses of one glue host
     max_ips_per_host = MAX_IPS_PER_HOST
     #: name servers of one domain
@@ -248,6 +251,9 @@ class ProviderInfo(object):
     #: what the registry calls an accepted change, in messages
     task_noun = 'registry task'
     limits = ProviderLimits()
+    #: True when glue exists only as entries of the parent domain's own name-server list (no host
+    #: objects): the parent naming a host is then its glue, not a use of it
+    glue_in_parent_delegation = False
 
     def describe(self):
         return 'registrar %s (%s)' % (self.name, self.title)
@@ -325,6 +331,15 @@ class Registrar(object):
     def delete_host(self, domain, name, ips):
         """Delete glue host ``name`` (``ips`` are its current addresses); returns a task id."""
         raise NotImplementedError
+
+    def check_host_change(self, domain, name, ips):
+        """ValidationError when the registrar would refuse creating or changing (``ips``) or deleting
+        (``ips`` None) host ``name``, given what was read of the registry; called before any write and
+        in check mode. Most registrars have no such rule."""
+
+    def check_delegation(self, domain_names, nameservers):
+        """ValidationError when the registrar would refuse delegating ``domain_names`` (read already)
+        to ``nameservers``; called before any write and in check mode."""
 
     def write_nameservers(self, domain_names, nameservers):
         """One write delegating ``domain_names`` (at most max_domains_per_nameserver_change) to

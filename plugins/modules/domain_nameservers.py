@@ -164,7 +164,7 @@ def validate_input(params, limits):
     if not domains:
         raise ValidationError('domains', params['domains'], 'must name at least one domain')
     nameservers = normalize_nameservers(params['nameservers'], allow_single=params['allow_single'], field='nameservers',
-                                        max_nameservers=limits.max_nameservers)
+                                        max_nameservers=limits.max_nameservers, limit_owner=limits.owner)
     return domains, nameservers
 
 
@@ -181,6 +181,7 @@ def manage(rmod):
 
     differ = [name for name in domains if not same_nameservers(current[name].nameservers or [], nameservers)]
     before = dict((name, list(current[name].nameservers or [])) for name in differ)
+    registrar.check_delegation(differ, nameservers)
 
     task_ids = []
     if differ and not module.check_mode:

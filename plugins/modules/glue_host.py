@@ -203,7 +203,8 @@ def validate_input(rmod):
         if domain is not None:
             # The registrar's rules that need no registry state; the host count is checked later.
             limits.check_new_host(domain, name, [], field='name')
-        ips, warnings = normalize_ips(params['ips'], field='ips', max_ips=limits.max_ips_per_host)
+        ips, warnings = normalize_ips(params['ips'], field='ips', max_ips=limits.max_ips_per_host,
+                                      limit_owner=limits.owner)
         limits.check_ips(ips, field='ips')
         for warning in warnings:
             module.warn(warning)
@@ -225,9 +226,9 @@ def find_domain(registrar, name, domain_name):
     return [d for d in domains if d.name == match][0]
 
 
-def domains_using(registrar, host_name):
-    """Names of the account's domains that delegate to ``host_name``."""
-    names = [d.name for d in registrar.list_domains()]
+def domains_using(registrar, host_name, parent=None):
+    """Names of the account's domains that delegate to ``host_name`` (other than ``parent``, when given)."""
+    names = [d.name for d in registrar.list_domains() if d.name != parent]
     found = registrar.get_domains(names)
     return sorted(name for name, domain in found.items()
                   if domain is not None and host_name in (domain.nameservers or []))
@@ -253,10 +254,15 @@ def manage(rmod):
             action = registrar.create_host
         elif sorted(current.ips) != sorted(ips):
             action = registrar.modify_host
+        if action is not None:
+            registrar.check_host_change(domain, name, ips)
     elif current is not None:
         after = {}
+        registrar.check_host_change(domain, name, None)
         if not params['force']:
-            users = domains_using(registrar, name)
+            # Without host objects the parent's own list holds the glue: only other domains use it.
+            parent = domain.name if rmod.info.glue_in_parent_delegation else None
+            users = domains_using(registrar, name, parent)
             if users:
                 raise ValidationError('name', name, 'is still a name server of %s; point those domains elsewhere '
                                                     'first, or set force=true to delete it anyway' % ', '.join(users))

@@ -277,7 +277,7 @@ def test_a_failed_operation_is_reported_in_the_providers_words(memory, registry,
 
 def test_the_argument_spec_has_every_providers_options_once(memory):
     spec = registrar_argument_spec()
-    assert spec['registrar']['choices'] == ['alicloud', 'memory']
+    assert spec['registrar']['choices'] == ['alicloud', 'memory', 'route53domains']
     assert spec['memory_token'] == {'type': 'str', 'no_log': True}
     assert spec['site'] == {'type': 'str', 'choices': ['china', 'international']}  # no default: unset means unset
 
