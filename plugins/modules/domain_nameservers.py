@@ -16,7 +16,11 @@ description:
   - Sets the name servers (the delegation) of one or many registered domains.
   - Reads every domain's current name servers (concurrently, as the registrar has no bulk read),
     compares them as sets of normalised names, and changes only the domains that differ, in as few
-    write calls as the registrar allows (Alibaba Cloud takes up to 1,000 domains in one call).
+    write calls as the registrar allows (Alibaba Cloud takes up to 1,000 domains in one call, Route 53
+    Domains one).
+  - With O(registrar=route53domains), the glue of a domain's own name servers (those inside it) is kept as
+    it is; such a server needs its glue first (M(dnsops.nameservers.glue_host)), and one left out of the
+    list loses its glue.
   - All domains and name servers are validated, and all domains read, before anything is written; a
     domain that is not in the account fails the task with nothing changed.
 author:
@@ -25,6 +29,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - dnsops.nameservers.registrar
   - dnsops.nameservers.alicloud
+  - dnsops.nameservers.route53domains
   - dnsops.nameservers.registrar.wait
   - dnsops.nameservers.registrar.attributes
 attributes:
@@ -46,7 +51,8 @@ options:
     aliases: [domain]
   nameservers:
     description:
-      - The name servers every domain in O(domains) should be delegated to, 2 to 13 host names.
+      - The name servers every domain in O(domains) should be delegated to, 2 to 13 host names (Route 53
+        Domains, 2 to 6).
       - Name servers inside one of your domains need a glue host first (M(dnsops.nameservers.glue_host)).
       - The order is kept as given, but a domain whose name servers differ only in order is not changed.
     type: list
@@ -59,7 +65,7 @@ options:
     type: bool
     default: false
 notes:
-  - A new delegation takes minutes inside Alibaba Cloud and up to 48 hours to be seen worldwide. Point a
+  - A new delegation takes minutes inside the registrar and up to 48 hours to be seen worldwide. Point a
     domain only at servers that already answer for it (the playbook C(dnsops.nameservers.deploy) keeps
     that order).
 seealso:
@@ -84,6 +90,12 @@ EXAMPLES = r'''
   check_mode: true
   diff: true
   register: preview
+
+- name: Delegate domains registered with Amazon Route 53 Domains
+  dnsops.nameservers.domain_nameservers:
+    registrar: route53domains
+    domains: "{{ customer_domains }}"
+    nameservers: [ns1.example.com, ns2.example.com]
 '''
 
 RETURN = r'''
@@ -128,7 +140,9 @@ tasks:
       description: V(success), V(failure) (at least one domain failed) or V(unfinished).
       type: str
     details:
-      description: Per domain, the registry's status and error text.
+      description:
+        - Per domain, the registry's status and error text. Route 53 Domains reports one domain per operation,
+          with its status (C(SUCCESSFUL), C(FAILED), C(ERROR), C(IN_PROGRESS) or C(SUBMITTED)).
       type: list
       elements: dict
       sample: [{"domain": "customer-two.net", "status": "EXECUTE_FAILURE", "error": "domain has an update-prohibition lock"}]

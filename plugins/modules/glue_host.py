@@ -15,6 +15,11 @@ version_added: 0.1.0
 description:
   - Creates, changes or deletes one glue host, the registry's record of a name server under your own
     domain (C(ns1.example.com)) and its IPv4/IPv6 addresses. Alibaba Cloud calls these I(custom DNS hosts).
+  - With O(registrar=route53domains) (Amazon Route 53 Domains, which has no host objects) the glue host is
+    the C(GlueIps) of that name server in the parent domain's own name-server list. Creating it adds the
+    host to that list, so the parent domain is then delegated to it as well; changing it rewrites that one
+    entry; deleting it drops it from the list. The other entries, their order and their glue stay as they
+    are. The parent naming the host does not count as a use of it (O(force)).
   - Reads the domain's hosts once, compares names and addresses in normalised form, and writes only
     when they differ. The address list is replaced as a whole, so the order and notation of O(ips)
     never cause a write.
@@ -26,6 +31,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - dnsops.nameservers.registrar
   - dnsops.nameservers.alicloud
+  - dnsops.nameservers.route53domains
   - dnsops.nameservers.registrar.wait
   - dnsops.nameservers.registrar.attributes
 attributes:
@@ -43,12 +49,13 @@ options:
       - Full name of the glue host, for example C(ns1.example.com). Case and a trailing dot are ignored;
         internationalised names are converted to punycode.
       - Labels of at most 63 characters, and the registrar's own limit on the whole name (80 characters with
-        Alibaba Cloud).
+        Alibaba Cloud, 255 with Route 53 Domains).
     type: str
     required: true
   ips:
     description:
-      - The host's addresses, IPv4 and IPv6, 1 to 13. Required when O(state=present).
+      - The host's addresses, IPv4 and IPv6, 1 to 13 (Route 53 Domains, one IPv4 and one IPv6). Required when
+        O(state=present).
       - Loopback, unspecified, multicast, link-local and reserved addresses are refused; private and
         documentation addresses are accepted with a warning.
     type: list
@@ -66,7 +73,8 @@ options:
     default: present
   force:
     description:
-      - Delete the host even when domains in the account still use it as a name server.
+      - Delete the host even when domains in the account still use it as a name server (with Route 53
+        Domains, domains other than its parent).
       - Without it, such a deletion is refused and the domains are named, because deleting the host
         would break their delegation.
     type: bool
@@ -105,6 +113,21 @@ EXAMPLES = r'''
     name: ns9.example.com
     state: absent
     wait: false
+
+- name: Glue at Amazon Route 53 Domains (credentials from AWS_* variables, a profile or an instance role)
+  dnsops.nameservers.glue_host:
+    registrar: route53domains
+    name: ns1.example.com
+    ips:
+      - 203.0.113.10
+      - 2001:db8::10
+
+- name: Route 53 Domains with a named AWS profile
+  dnsops.nameservers.glue_host:
+    registrar: route53domains
+    aws_profile: registrar
+    name: ns2.example.com
+    ips: [198.51.100.20]
 '''
 
 RETURN = r'''
@@ -159,7 +182,9 @@ tasks:
       description: V(success), V(failure) (at least one domain failed) or V(unfinished).
       type: str
     details:
-      description: Per domain, the registry's status and error text.
+      description:
+        - Per domain, the registry's status and error text. Route 53 Domains reports one domain per operation,
+          with its status (C(SUCCESSFUL), C(FAILED), C(ERROR), C(IN_PROGRESS) or C(SUBMITTED)).
       type: list
       elements: dict
       sample: [{"domain": "example.com", "status": "EXECUTE_FAILURE", "error": "domain has an update-prohibition lock"}]

@@ -16,6 +16,8 @@ description:
   - Returns, for one or several registered domains, its current name servers (its delegation), the glue
     hosts registered under it with their addresses, and what the registrar knows of it besides (Alibaba
     Cloud's instance id).
+  - With O(registrar=route53domains), the glue hosts of a domain are the name servers of its own list that lie
+    inside it, with their C(GlueIps).
   - Makes no change. Domains are read concurrently.
 author:
   - dnsops.nameservers maintainers (@dnsops)
@@ -23,6 +25,7 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - dnsops.nameservers.registrar
   - dnsops.nameservers.alicloud
+  - dnsops.nameservers.route53domains
   - dnsops.nameservers.registrar.attributes
 attributes:
   platform:
@@ -61,6 +64,12 @@ EXAMPLES = r'''
     domains: [example.com, example.org, customer.net]
     ignore_missing: true
   register: registered
+
+- name: Read domains registered with Amazon Route 53 Domains
+  dnsops.nameservers.glue_host_info:
+    registrar: route53domains
+    domains: [example.com, example.org]
+  register: route53_glue
 
 - name: Show the addresses of ns1
   ansible.builtin.debug:

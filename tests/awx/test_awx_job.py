@@ -97,7 +97,7 @@ def test_the_artifact_declares_its_python_dependencies_for_ansible_builder(proje
     report = yaml.safe_load(run([os.path.join(BIN, 'ansible-builder'), 'introspect', '--sanitize',
                                  str(project / 'private' / 'project' / 'collections')]))
     names = sorted(entry.split('>=')[0] for entry in report['python'])
-    assert names == ['dnspython', 'requests'], report
+    assert names == ['botocore', 'dnspython', 'requests'], report
 
 
 def test_a_job_with_injected_credentials_changes_the_registry_and_never_prints_the_secret(project, simulator):
