@@ -45,6 +45,14 @@ MAX_ACK = 13
 KEEP_FINISHED_TASKS = 500
 KEEP_FINISHED_DETAILS = 10000
 
+WRITE_ANSWER_FAULTS = {
+    "gateway_502": (502, "text/html", b"<html><head><title>502 Bad Gateway</title></head>"
+                                      b"<body><h1>502 Bad Gateway</h1></body></html>"),
+    "not_json": (200, "text/html", b"<html><body>OK</body></html>"),
+    "drop": None,
+    "late": None,  # the normal answer, LATE_ANSWER_DELAY seconds late
+}
+LATE_ANSWER_DELAY = 5.0
 WRITE_ACTIONS = frozenset([
     "SaveSingleTaskForCreatingDnsHost",
     "SaveSingleTaskForModifyingDnsHost",
@@ -408,12 +416,27 @@ class Simulator(object):
                     self.faults["slow"] = value
                 else:
                     self.faults.pop("slow", None)
+            if "next_write_answer" in body:
+                # The next accepted write is applied, then answered badly: a gateway's 502 page, a 200
+                # whose body is not JSON, a connection closed without an answer, or an answer 5 s late.
+                value = body["next_write_answer"] or ""
+                if value and value not in WRITE_ANSWER_FAULTS:
+                    raise ValueError("next_write_answer must be one of %s" % ", ".join(sorted(WRITE_ANSWER_FAULTS)))
+                if value:
+                    self.faults["next_write_answer"] = value
+                else:
+                    self.faults.pop("next_write_answer", None)
             if "fail_next_task" in body:
                 if body["fail_next_task"]:
                     self.faults["fail_next_task"] = str(body["fail_next_task"])
                 else:
                     self.faults.pop("fail_next_task", None)
             return self.get_faults()
+
+    def take_write_answer_fault(self):
+        """The bad answer the next accepted write gets (and the fault is used up), or None."""
+        with self.lock:
+            return self.faults.pop("next_write_answer", None)
 
     def get_faults(self):
         with self.lock:
@@ -1108,8 +1131,32 @@ class Handler(BaseHTTPRequestHandler):
             status, extra, root = 500, None, "Error"
             payload = {"RequestId": rid, "HostId": HOST_ID, "Code": "InternalError",
                        "Message": "The request processing has failed due to some unknown error.", "Recommend": ""}
+        bad_answer = sim.take_write_answer_fault() if entry["write"] else None
+        if bad_answer == "late":
+            entry["fault"] = bad_answer
+            sim.log(entry)
+            time.sleep(LATE_ANSWER_DELAY)
+            return self._send(status, payload, fmt, extra, root=root)
+        if bad_answer:
+            return self._send_bad_answer(sim, entry, bad_answer)
         sim.log(entry)
         self._send(status, payload, fmt, extra, root=root)
+
+    def _send_bad_answer(self, sim, entry, fault):
+        """The write was applied; its answer is lost or garbled (fault next_write_answer)."""
+        answer = WRITE_ANSWER_FAULTS[fault]
+        entry.update(fault=fault, status=answer[0] if answer else None)
+        sim.log(entry)
+        self.close_connection = True
+        if answer is None:
+            return
+        status, ctype, body = answer
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self._headers_buffer.append(b"\r\n" + body)
+        self.flush_headers()
 
 
 class Server(ThreadingHTTPServer):
