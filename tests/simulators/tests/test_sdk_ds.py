@@ -120,8 +120,8 @@ def test_tea_sdk_add_query_modify_delete_errors(sdk_sim, package):
     from alibabacloud_tea_openapi.exceptions import ClientException
 
     def details(task_no):
-        body = client.query_task_detail_list(models.QueryTaskDetailListRequest(task_no=task_no, page_num=1,
-                                                                                page_size=10)).body
+        request = models.QueryTaskDetailListRequest(task_no=task_no, page_num=1, page_size=10)
+        body = client.query_task_detail_list(request).body
         return body.to_map()["Data"]["TaskDetail"]
 
     def query():
