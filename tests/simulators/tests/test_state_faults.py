@@ -85,7 +85,7 @@ def test_state_schema_and_atomic_writes(start_sim):
     state = sim.read_state()
     assert set(state) == {"version", "credentials", "domains", "tasks", "used_nonces"}
     assert state["version"] == 1
-    assert set(state["domains"]["example.com"]) == {"instance_id", "nameservers", "hosts"}
+    assert set(state["domains"]["example.com"]) == {"instance_id", "nameservers", "hosts", "ds"}
     assert len(state["domains"]["example.com"]["hosts"]) == 13
     leftovers = [n for n in os.listdir(os.path.dirname(sim.state)) if n.endswith(".tmp")]
     assert leftovers == []
@@ -144,7 +144,7 @@ def test_admin_state_domains_and_log(sim):
                                       "hosts": {"ns2.example.com": ["127.0.0.1", "2001:DB8::0:1"]}})
     record = sim.read_state()["domains"]["example.com"]
     assert record == {"instance_id": "S1", "nameservers": ["ns1.example.com", "ns2.example.com"],
-                      "hosts": {"ns2.example.com": ["127.0.0.1", "2001:db8::1"]}}
+                      "hosts": {"ns2.example.com": ["127.0.0.1", "2001:db8::1"]}, "ds": []}
     assert sim.ok("QueryDomainByDomainName", {"DomainName": "example.com"})["DnsList"]["Dns"] == \
         ["ns1.example.com", "ns2.example.com"]
     sim.admin("domains/new.org", {"nameservers": ["ns.provider.org"]})
