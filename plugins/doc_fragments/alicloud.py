@@ -27,6 +27,8 @@ options:
       - Profiles of modes C(AK) and C(StsToken) are supported.
       - The key ID and its secret always come from the same source; a source that gives only part of
         them is an error, never completed from a later source.
+      - The key ID is not a secret (it names the key, as Alibaba Cloud's own logs do), so an error about the
+        credentials shows it, and where it and the secret came from. The secret and the token are never shown.
     type: str
     aliases: [alicloud_access_key]
   access_key_secret:

@@ -48,8 +48,10 @@ options:
       - How many times a call is retried after throttling, a server-side error, a domain busy with another
         change, a timeout or a dropped connection. Backoff is exponential with jitter.
       - A write (creating, changing or deleting a host, delegating domains) is sent again only when the
-        registry rejected it or no connection was made; after a timeout or a connection dropped
-        mid-request the registry may have applied it, so the task fails saying so, and a rerun reads
+        registry said it refused it (throttling, a busy domain, a temporary failure it reports itself) or no
+        connection was made. After a timeout or a connection dropped once the request was sent, or an answer
+        that is not the registry's own (a gateway's error page, a body that cannot be read), the registry may
+        have applied it, so the task fails with C(changed=true) and what was sent (C(sent)), and a rerun reads
         the registry first and writes only what still differs.
     type: int
     default: 8
@@ -86,7 +88,7 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for the registry's tasks when O(wait=true).
+      - Seconds to wait for the registry's tasks when O(wait=true); at least 1 (checked before anything is written).
     type: int
     default: 600
 '''

@@ -36,6 +36,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._alicloud_auth 
 )
 from ansible_collections.dnsops.nameservers.plugins.module_utils._http import (
     HAS_REQUESTS,
+    UNKNOWN_OUTCOME,
     HttpClient,
     as_text as _text,
     make_session,
@@ -59,6 +60,8 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar impo
     ProviderLimits,
     Registrar,
     RegistrarError,
+    WriteOutcomeUnknown,
+    change_in_progress,
 )
 
 
@@ -89,6 +92,20 @@ RETRYABLE_CODES = frozenset([
     'NetworkIOError',
 ])
 
+# Error codes of a request that may have been processed (the others say it was refused).
+OUTCOME_UNKNOWN_CODES = frozenset([
+    'InternalError',
+    'NetworkIOError',
+    'UnknownError',
+])
+
+# Error codes about the credentials, explained with where they came from (see AlicloudClient.explain).
+SIGNATURE_CODES = frozenset(['SignatureDoesNotMatch', 'IncompleteSignature', 'InvalidAccessKeySecret'])
+UNKNOWN_KEY_CODES = frozenset(['InvalidAccessKeyId.NotFound', 'InvalidAccessKeyId', 'InvalidAccessKeyId.Inactive'])
+CLOCK_CODES = frozenset(['InvalidTimeStamp.Expired', 'InvalidTimeStamp.Format', 'RequestTimeTooSkewed'])
+TOKEN_CODES = frozenset(['MissingSecurityToken', 'InvalidSecurityToken.Expired', 'InvalidSecurityToken.Mismatch',
+                         'InvalidSecurityToken.Malformed', 'InvalidSecurityToken'])
+
 # Codes meaning "this domain is not in the account" for the lookup actions.
 DOMAIN_NOT_FOUND_CODES = frozenset([
     'DomainNotExist',
@@ -108,7 +125,8 @@ TASK_FAILURE = 'EXECUTE_FAILURE'
 
 #: the provider's own options: argument spec of the doc fragment dnsops.nameservers.alicloud
 OPTIONS = dict(
-    access_key_id=dict(type='str', no_log=True, aliases=['alicloud_access_key']),
+    # The key ID names the key (Alibaba's own logs show it); errors show it to say which key failed.
+    access_key_id=dict(type='str', no_log=False, aliases=['alicloud_access_key']),
     access_key_secret=dict(type='str', no_log=True, aliases=['alicloud_secret_key']),
     security_token=dict(type='str', no_log=True, aliases=['alicloud_security_token']),
     profile=dict(type='str'),
@@ -290,18 +308,22 @@ class AlicloudClient(HttpClient):
         return action.startswith('Save') or action in ('CancelTask', 'AcknowledgeTaskResult')
 
     def call(self, action, params=None):
-        """Call ``action`` with ``params``; returns the parsed JSON object, or raises RegistrarError."""
-        write = self.is_write(action)
-        return self.with_retries(action, lambda: self._attempt(action, params, write), write)
+        """Call ``action`` with ``params``; returns the parsed JSON object, or raises RegistrarError.
 
-    def _attempt(self, action, params, write):
+        A write is sent again only after an answer that says the registry refused it (throttling,
+        a busy domain, ``ServiceUnavailable``, HTTP 429) or when it never left this machine; else
+        the error is WriteOutcomeUnknown.
+        """
+        return self.with_retries(action, lambda: self._attempt(action, params), self.is_write(action))
+
+    def _attempt(self, action, params):
         signed = self.signed_params(action, params)
         body = '&'.join('%s=%s' % (percent_encode(k), percent_encode(v)) for k, v in sorted(signed.items()))
         headers = {
             'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
             'Accept': 'application/json',
         }
-        return self._parse(action, self.post(action, body.encode('utf-8'), headers, write))
+        return self._parse(action, self.post(action, body.encode('utf-8'), headers))
 
     def _parse(self, action, response):
         status = response.status_code
@@ -314,20 +336,56 @@ class AlicloudClient(HttpClient):
             if isinstance(data, dict):
                 return data
             raise self.error(action, 'the registry answered with a body that is not a JSON object: %r'
-                             % self.excerpt(content.decode('utf-8', 'replace')), status=status)
+                             % self.excerpt(content.decode('utf-8', 'replace')), status=status, refused=False)
         retry_after = _retry_after(response.headers)
         if not isinstance(data, dict):
+            # Not Alibaba's error body: a proxy or gateway answered, maybe after the registry took the request.
             raise self.error(action, 'the registry answered with an error and a body that is not JSON: %r'
                              % self.excerpt(content.decode('utf-8', 'replace')),
                              status=status, retryable=is_retryable(None, status) or retry_after is not None,
-                             retry_after=retry_after)
+                             refused=status == 429, retry_after=retry_after)
         code = _first(data, 'Code', 'code')
         message = _first(data, 'Message', 'message') or 'no message given'
         request_id = _first(data, 'RequestId', 'requestId')
         return_code = self.scrub(code) if code else None
-        raise self.error(action, message, code=return_code, request_id=request_id, status=status,
+        refused = status == 429 or (code is not None and code not in OUTCOME_UNKNOWN_CODES)
+        raise self.error(action, self.explain(code, message), code=return_code, request_id=request_id, status=status,
                          retryable=is_retryable(code, status) or retry_after is not None,
-                         retry_after=retry_after)
+                         refused=refused, retry_after=retry_after)
+
+    def explain(self, code, message):
+        """The registry's ``message`` for ``code``; for a credentials error, which credentials (the key ID
+        and where each part came from, never a secret) and what to check."""
+        credentials = self._credentials
+        key = 'AccessKey ID %r (from %s)' % (credentials.access_key_id, credentials.origin('id'))
+        said = '; the registry said: ' + _without_string_to_sign(message)
+        if code in SIGNATURE_CODES:
+            return ('the AccessKey secret from %s does not match %s: check that secret (the whole of it, and that '
+                    'it belongs to this key)%s' % (credentials.origin('secret'), key, said))
+        if code in UNKNOWN_KEY_CODES:
+            return ('%s is not known at %s: check the key ID, and the option site (an account of Alibaba Cloud\'s '
+                    'international site needs site: international; china is the default)%s' % (key, self.endpoint, said))
+        if code in CLOCK_CODES:
+            return ("the registry refused the request's time: check this machine's clock (it must be within 15 "
+                    "minutes of the real time)%s" % said)
+        if code in TOKEN_CODES:
+            return ('the security token (from %s) was refused for %s: check it, and get a new one if it has expired%s'
+                    % (credentials.origin('token'), key, said))
+        if code and code.startswith('Forbidden'):
+            return '%s may not do this: grant its RAM user the Domain permissions it needs%s' % (key, said)
+        return message
+
+
+def _without_string_to_sign(message):
+    """The registry's message without the string it signed (a wall of encoded parameters)."""
+    cut = message.lower().find('string to sign')
+    if cut < 0:
+        return message
+    text = message[:cut]
+    for word in ('server', 'the'):
+        if text.rstrip().lower().endswith(word):
+            text = text.rstrip()[:-len(word)]
+    return text.strip().rstrip(':,;').strip() or 'signature mismatch'
 
 
 def build_client(options, environ=None, home=None, session=None, sleep=None, clock=None, rand=None, pool_size=None):
@@ -529,36 +587,46 @@ class AlicloudRegistrar(Registrar):
         params.update(repeat_list('Ip', ips))
         return params
 
-    @staticmethod
-    def _task_no(answer, action):
+    def _write(self, action, params, subject):
+        """Send a write; its TaskNo. A registry busy with another change to ``subject`` says so."""
+        try:
+            answer = self.client.call(action, params)
+        except RegistrarError as exc:
+            if exc.code == 'TaskIsBeingProcessed':
+                raise change_in_progress(subject, exc)
+            raise
         task_no = _first(answer, 'TaskNo', 'taskNo')
         if not task_no:
-            raise RegistrarError('%s was accepted but the answer carries no TaskNo' % action,
-                                 request_id=_first(answer, 'RequestId', 'requestId'))
+            # Accepted, but which task carries it is unknown: the change may happen.
+            raise WriteOutcomeUnknown('%s was accepted but the answer carries no TaskNo%s' % (action, UNKNOWN_OUTCOME),
+                                      request_id=_first(answer, 'RequestId', 'requestId'), refused=False)
         return task_no
 
     def create_host(self, domain, name, ips):
-        action = 'SaveSingleTaskForCreatingDnsHost'
-        return self._task_no(self.client.call(action, self._host_params(domain, name, ips)), action)
+        return self._write('SaveSingleTaskForCreatingDnsHost', self._host_params(domain, name, ips),
+                           'domain %s' % domain.name)
 
     def modify_host(self, domain, name, ips):
-        action = 'SaveSingleTaskForModifyingDnsHost'
-        return self._task_no(self.client.call(action, self._host_params(domain, name, ips)), action)
+        return self._write('SaveSingleTaskForModifyingDnsHost', self._host_params(domain, name, ips),
+                           'domain %s' % domain.name)
 
     def delete_host(self, domain, name, ips):
         # 2018-01-29 takes no Ip for a deletion (only Domain-intl 2017-12-18 does).
-        action = 'SaveSingleTaskForDeletingDnsHost'
         params = {'InstanceId': self._instance_id(domain), 'DnsName': host_label(domain.name, name)}
-        return self._task_no(self.client.call(action, params), action)
+        return self._write('SaveSingleTaskForDeletingDnsHost', params, 'domain %s' % domain.name)
+
+    def already_exists(self, error_text):
+        return bool(error_text) and 'already exist' in _text(error_text).lower()
 
     # -- delegation ------------------------------------------------------------
 
     def write_nameservers(self, domain_names, nameservers):
-        action = 'SaveBatchTaskForModifyingDomainDns'
         params = {'AliyunDns': 'false'}
         params.update(repeat_list('DomainName', domain_names))
         params.update(repeat_list('DomainNameServer', nameservers))
-        return self._task_no(self.client.call(action, params), action)
+        subject = 'domain %s' % domain_names[0] if len(domain_names) == 1 else 'one of the domains %s' % ', '.join(
+            domain_names[:5] + (['...'] if len(domain_names) > 5 else []))
+        return self._write('SaveBatchTaskForModifyingDomainDns', params, subject)
 
     # -- tasks -------------------------------------------------------------------
 

@@ -91,11 +91,17 @@ class Credentials(object):
     ``repr()`` shows the key id and the source, never the secret or the token.
     """
 
-    def __init__(self, access_key_id, access_key_secret, security_token=None, source=None):
+    def __init__(self, access_key_id, access_key_secret, security_token=None, source=None, origins=None):
         self.access_key_id = access_key_id
         self.access_key_secret = access_key_secret
         self.security_token = security_token or None
         self.source = source
+        # Where the key ID, the secret and the token came from, for messages (never the values).
+        self.origins = tuple(origins or (source, source, source))
+
+    def origin(self, part):
+        """Where ``part`` (``'id'``, ``'secret'`` or ``'token'``) came from, e.g. 'the option access_key_secret'."""
+        return self.origins[('id', 'secret', 'token').index(part)] or 'unknown'
 
     def __repr__(self):
         return 'Credentials(access_key_id=%r, security_token=%s, source=%r)' % (
@@ -111,18 +117,18 @@ def _value(mapping, key):
     return value or None
 
 
-def _pair_from(getter, names, source):
+def _pair_from(getter, names, source, kind):
     """Credentials from one source, or None when the source gives nothing.
 
-    ``names`` are the (id, secret, token) names in that source. A source that
-    gives only part of the key pair is an error: the parts are never completed
-    from another source.
+    ``names`` are the (id, secret, token) names in that source, a ``kind`` of thing
+    ('option', 'environment variable'). A source that gives only part of the key pair
+    is an error: the parts are never completed from another source.
     """
     key_id, secret, token = (getter(name) for name in names)
     if not key_id and not secret and not token:
         return None
     if key_id and secret:
-        return Credentials(key_id, secret, token, source)
+        return Credentials(key_id, secret, token, source, ['the %s %s' % (kind, name) for name in names])
     present = [name for name, value in zip(names, (key_id, secret, token)) if value]
     missing = [name for name, value in zip(names[:2], (key_id, secret)) if not value]
     raise RegistrarError(
@@ -176,7 +182,8 @@ def _profile_credentials(path, profile_name, requested_by):
     missing = [name for name in required if not _value(profile, name)]
     if missing:
         raise RegistrarError('%s (mode %s) lacks %s' % (source, mode, ', '.join(missing)))
-    return Credentials(key_id, secret, token if mode == 'StsToken' else None, source)
+    return Credentials(key_id, secret, token if mode == 'StsToken' else None, source,
+                       ['%s of %s' % (name, source) for name in ('access_key_id', 'access_key_secret', 'sts_token')])
 
 
 def resolve_credentials(options, environ=None, home=None):
@@ -200,14 +207,14 @@ def resolve_credentials(options, environ=None, home=None):
     path = os.path.join(home, '.aliyun', 'config.json')
 
     found = _pair_from(lambda name: _value(options, name),
-                       ('access_key_id', 'access_key_secret', 'security_token'), 'the module options')
+                       ('access_key_id', 'access_key_secret', 'security_token'), 'the module options', 'option')
     if found:
         return found
     profile_name = _value(options, 'profile')
     if profile_name:
         return _requested_profile(path, profile_name, 'the option profile')
     for names in ENV_SOURCES:
-        found = _pair_from(lambda name: _value(environ, name), names, 'the environment')
+        found = _pair_from(lambda name: _value(environ, name), names, 'the environment', 'environment variable')
         if found:
             return found
     for name in PROFILE_ENV:

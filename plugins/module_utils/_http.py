@@ -30,7 +30,7 @@ import traceback
 
 from urllib.parse import quote, urlsplit
 
-from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import RegistrarError
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import RegistrarError, WriteOutcomeUnknown
 
 try:
     import requests
@@ -137,7 +137,12 @@ def normalise_endpoint(endpoint):
         raise RegistrarError('option endpoint must be a host name, host:port or an http(s) URL, got %r' % shown)
     if '://' not in text:
         text = 'https://' + text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        # Brackets that do not enclose a valid IPv6 address ('http://[::1', 'http://[name]').
+        raise RegistrarError('option endpoint is not a valid URL: an IPv6 address must be complete and in brackets, '
+                             "such as 'http://[2001:db8::1]:8080', got %r" % shown)
     if parts.scheme.lower() not in ('http', 'https'):
         raise RegistrarError('option endpoint must use http:// or https://, got %r' % shown)
     try:
@@ -251,7 +256,9 @@ class RetryingClient(object):
             try:
                 return attempt()
             except RegistrarError as err:
-                if not err.retryable or (write and not err.refused):
+                if write and not err.refused:
+                    raise self._outcome_unknown(err)
+                if not err.retryable:
                     raise
                 last = err
             elapsed = self.clock() - start
@@ -270,6 +277,14 @@ class RetryingClient(object):
             with self._lock:
                 self.retries += 1
             self.sleep(min(delay, remaining))
+
+    @staticmethod
+    def _outcome_unknown(err):
+        """``err``, of a write that may have arrived, as WriteOutcomeUnknown (never sent again)."""
+        unknown = WriteOutcomeUnknown(err.message + UNKNOWN_OUTCOME, code=err.code, request_id=err.request_id,
+                                      status=err.status, refused=False)
+        unknown.operation = getattr(err, 'operation', None)
+        return unknown
 
     @staticmethod
     def _give_up(last, attempts, elapsed, reason):
@@ -329,11 +344,11 @@ class HttpClient(RetryingClient):
         self.timeout = timeout
         self.session = session
 
-    def post(self, operation, body, headers, write):
+    def post(self, operation, body, headers):
         """One POST of ``body``; the response, whatever its status, or RegistrarError.
 
-        A timeout or a dropped connection is retryable for a read; for a write only when no
-        connection was made (else the registry may have taken it: ``refused`` is False).
+        A timeout or a dropped connection is retryable; ``refused`` only when no connection was
+        made (else a write may have reached the registry).
         """
         headers = dict(headers, **{'User-Agent': self.user_agent})
         self.count_attempt()
@@ -344,17 +359,16 @@ class HttpClient(RetryingClient):
             raise self.error(operation, 'TLS connection to %s failed: %s: %s'
                              % (self.endpoint, exc.__class__.__name__, self.excerpt(exc)))
         except requests.exceptions.Timeout as exc:
-            raise self._transport_error(operation, exc, write, 'request to %s timed out after %s s (%s)'
+            raise self._transport_error(operation, exc, 'request to %s timed out after %s s (%s)'
                                         % (self.endpoint, self.timeout, exc.__class__.__name__))
         except requests.exceptions.ConnectionError as exc:
-            raise self._transport_error(operation, exc, write, 'connection to %s failed: %s: %s'
+            raise self._transport_error(operation, exc, 'connection to %s failed: %s: %s'
                                         % (self.endpoint, exc.__class__.__name__, self.excerpt(exc)))
         except requests.exceptions.RequestException as exc:
+            # Raised while the answer was read, too: a write may have arrived.
             raise self.error(operation, 'request to %s failed: %s: %s'
-                             % (self.endpoint, exc.__class__.__name__, self.excerpt(exc)))
+                             % (self.endpoint, exc.__class__.__name__, self.excerpt(exc)), refused=False)
 
-    def _transport_error(self, operation, exc, write, message):
-        """A timeout or a dropped connection: reads are retried, writes only when never sent."""
-        if not write or never_sent(exc):
-            return self.error(operation, message, retryable=True)
-        return self.error(operation, message + UNKNOWN_OUTCOME, refused=False)
+    def _transport_error(self, operation, exc, message):
+        """A timeout or a dropped connection: retried; a write only when it was never sent."""
+        return self.error(operation, message, retryable=True, refused=never_sent(exc))

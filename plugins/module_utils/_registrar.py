@@ -122,6 +122,29 @@ class RegistrarError(Exception):
         return text
 
 
+class WriteOutcomeUnknown(RegistrarError):
+    """A write that may have reached the registry: it was sent, and no answer said it was refused
+    (a timeout or a connection dropped after sending, an answer that cannot be read, a gateway's
+    error page). It is never sent again; ``sent`` (set by the module) says what was sent, and
+    ``domains`` the domains of the name-server write whose outcome is unknown."""
+
+    sent = None
+    domains = None
+
+
+class ChangeInProgress(RegistrarError):
+    """The registry refused a write because another change to the same domain is being processed."""
+
+
+def change_in_progress(subject, exc):
+    """ChangeInProgress for ``subject`` (e.g. ``domain example.com``), quoting the registry's ``exc``."""
+    error = ChangeInProgress(
+        'another change to %s is in progress at the registry (another run, a person, or an earlier attempt '
+        'whose answer was lost), so this one was refused: run again once it has finished; the registry said: %s'
+        % (subject, exc.message), code=exc.code, request_id=exc.request_id, status=exc.status)
+    return error
+
+
 class TaskFailed(RegistrarError):
     """At least one asynchronous registry task ended in failure.
 
@@ -337,9 +360,9 @@ class Registrar(object):
         (``ips`` None) host ``name``, given what was read of the registry; called before any write and
         in check mode. Most registrars have no such rule."""
 
-    def check_delegation(self, domain_names, nameservers):
-        """ValidationError when the registrar would refuse delegating ``domain_names`` (read already)
-        to ``nameservers``; called before any write and in check mode."""
+    def already_exists(self, error_text):
+        """Whether the registry's ``error_text`` says that an object a create was about already exists."""
+        return False
 
     def write_nameservers(self, domain_names, nameservers):
         """One write delegating ``domain_names`` (at most max_domains_per_nameserver_change) to
@@ -363,9 +386,12 @@ class Registrar(object):
         task_ids = []
         size = self.max_domains_per_nameserver_change
         for start in range(0, len(domains), size):
+            batch = domains[start:start + size]
             try:
-                task_ids.append(self.write_nameservers(domains[start:start + size], servers))
+                task_ids.append(self.write_nameservers(batch, servers))
             except RegistrarError as exc:
+                if isinstance(exc, WriteOutcomeUnknown):
+                    exc.domains = batch
                 if task_ids:
                     # Earlier batches were accepted: say so, and hand their tasks to the caller.
                     exc.set_message('%s; the %d earlier batch%s of this change %s accepted as task%s %s' % (

@@ -30,6 +30,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar impo
     RegistrarError,
     TaskFailed,
     TaskTimeout,
+    WriteOutcomeUnknown,
 )
 
 #: the options every provider takes (doc fragment dnsops.nameservers.registrar), besides registrar
@@ -67,7 +68,8 @@ class RegistrarModule(object):
 
     Once a write was accepted, a failure still reports it: ``changed=true``, the
     ``task_ids`` written, and (when waiting found a failed or unfinished task) the
-    outcome of every task of the batch in ``tasks``.
+    outcome of every task of the batch in ``tasks``. A write that may have reached the
+    registry (WriteOutcomeUnknown) reports ``changed=true`` and what was ``sent``.
     """
 
     def __init__(self, module):
@@ -110,6 +112,18 @@ class RegistrarModule(object):
                 self.task_ids.append(task_id)
         self.context.update(context)
 
+    def write(self, sent, summary, func, *args):
+        """``func(*args)``, one write; ``sent`` (a dict) and ``summary`` (a phrase) say what it sends, for
+        a failure that cannot tell whether the registry took it (WriteOutcomeUnknown)."""
+        try:
+            return func(*args)
+        except WriteOutcomeUnknown as exc:
+            exc.sent = dict(sent)
+            if exc.domains is not None and 'domains' in sent:
+                exc.sent['domains'] = list(exc.domains)  # the batch whose answer was lost
+            exc.summary = summary
+            raise
+
     def wait_for(self, task_ids, **context):
         """Record the writes; wait for their tasks when the user asked to (a failed task fails the module)."""
         self.wrote(task_ids, **context)
@@ -128,18 +142,36 @@ class RegistrarModule(object):
             result.update(changed=True, task_ids=list(self.task_ids))
         if getattr(exc, 'tasks', None):
             result['tasks'] = exc.tasks
+        if isinstance(exc, WriteOutcomeUnknown):
+            result.update(changed=True, sent=exc.sent)
         return result
+
+    @staticmethod
+    def failure_message(exc):
+        if isinstance(exc, (TaskFailed, TaskTimeout)):
+            return 'The registry task did not succeed: %s' % exc
+        if isinstance(exc, WriteOutcomeUnknown):
+            return 'Sent %s, and no answer says whether the registry took it: %s' % (
+                getattr(exc, 'summary', None) or 'a change', exc)
+        return str(exc)
+
+    def check_wait(self):
+        """wait_timeout must leave time to wait: checked before anything is written."""
+        value = self.module.params.get('wait_timeout')
+        if value is not None and value < 1:
+            raise ValidationError('wait_timeout', value, "must be at least 1 (seconds to wait for the registry's "
+                                                         "tasks); set wait: false not to wait")
 
     def run(self, work):
         """Call ``work()`` and exit with its result dict; errors become clear failures."""
         try:
             self.check_options()
+            self.check_wait()
             result = work()
         except ValidationError as exc:
             # Bad input: nothing was written.
             self.module.fail_json(msg=str(exc), field=exc.field, registrar_calls=self.calls())
         except RegistrarError as exc:
-            prefix = 'The registry task did not succeed: ' if isinstance(exc, (TaskFailed, TaskTimeout)) else ''
-            self.module.fail_json(msg=prefix + str(exc), **self.failure_result(exc))
+            self.module.fail_json(msg=self.failure_message(exc), **self.failure_result(exc))
         result['registrar_calls'] = self.calls()
         self.module.exit_json(**result)

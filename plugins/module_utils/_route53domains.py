@@ -62,6 +62,8 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar impo
     ProviderLimits,
     Registrar,
     RegistrarError,
+    WriteOutcomeUnknown,
+    change_in_progress,
 )
 from ansible_collections.dnsops.nameservers.plugins.module_utils._route53domains_auth import (
     botocore_exceptions,
@@ -102,8 +104,8 @@ RETRYABLE_CODES = THROTTLING_CODES | frozenset([
 ])
 #: what the registry's codes mean, added to its own message
 CODE_EXPLANATIONS = {
-    'DuplicateRequest': 'another change of this domain is in progress at Route 53 Domains (one operation per '
-                        'domain at a time); wait until it has finished (ListOperations shows it) and run again',
+    'DuplicateRequest': 'Route 53 Domains runs one operation per domain at a time; ListOperations shows the '
+                        'running one',
     'OperationLimitExceeded': 'too many operations are running in this AWS account; wait until some have '
                               'finished and run again',
     'UnsupportedTLD': 'Route 53 Domains does not support this top-level domain',
@@ -227,9 +229,9 @@ class Route53DomainsClient(RetryingClient):
         """Call ``operation`` (its API name) with ``params``; the parsed answer, or RegistrarError."""
         write = operation in self.WRITES
         method = getattr(self.boto, _snake(operation))
-        return self.with_retries(operation, lambda: self._attempt(operation, method, params, write), write)
+        return self.with_retries(operation, lambda: self._attempt(operation, method, params), write)
 
-    def _attempt(self, operation, method, params, write):
+    def _attempt(self, operation, method, params):
         self.count_attempt()
         exc = botocore_exceptions()
         try:
@@ -244,10 +246,9 @@ class Route53DomainsClient(RetryingClient):
             raise self.error(operation, 'TLS connection to %s failed: %s' % (self.endpoint, self.excerpt(err)))
         except (exc.HTTPClientError, response_parser_error()) as err:
             # A timeout, a dropped connection or an unreadable answer after the request went out.
-            message = 'request to %s failed: %s: %s' % (self.endpoint, err.__class__.__name__, self.excerpt(err))
-            if write:
-                raise self.error(operation, message + UNKNOWN_OUTCOME, refused=False)
-            raise self.error(operation, message, retryable=True)
+            # A read is sent again; a write never (with_retries makes it WriteOutcomeUnknown).
+            raise self.error(operation, 'request to %s failed: %s: %s'
+                             % (self.endpoint, err.__class__.__name__, self.excerpt(err)), retryable=True, refused=False)
         except exc.ParamValidationError as err:
             raise self.error(operation, 'botocore refused the request before sending it: %s' % self.excerpt(err))
         except exc.NoCredentialsError:
@@ -256,7 +257,8 @@ class Route53DomainsClient(RetryingClient):
             raise self.error(operation, '%s: %s' % (err.__class__.__name__, self.excerpt(err)))
 
     def _client_error(self, operation, err):
-        """An error answer: the registry refused the request, so it had no effect."""
+        """An error answer: the registry refused the request, so it had no effect (unless it is not the
+        registry's own answer)."""
         response = getattr(err, 'response', None) or {}
         error = response.get('Error') or {}
         meta = response.get('ResponseMetadata') or {}
@@ -271,9 +273,12 @@ class Route53DomainsClient(RetryingClient):
         if code in CODE_EXPLANATIONS:
             message = '%s (%s)' % (message, CODE_EXPLANATIONS[code])
         status = meta.get('HTTPStatusCode')
-        return self.error(operation, message, code=self.scrub(code) if code else None,
-                          request_id=meta.get('RequestId') or None, status=status,
-                          retryable=is_retryable(code, status))
+        request_id = meta.get('RequestId') or None
+        # AWS answers with a request id; a 5xx without one is a gateway's page, not the registry's
+        # refusal, so a write behind it may have arrived.
+        refused = request_id is not None or status is None or status < 500
+        return self.error(operation, message, code=self.scrub(code) if code else None, request_id=request_id,
+                          status=status, retryable=is_retryable(code, status), refused=refused)
 
 
 def _snake(operation):
@@ -446,18 +451,28 @@ class Route53DomainsRegistrar(Registrar):
                                   % (domain.name, len(names)))
 
     def _write_list(self, domain_name, entries):
-        answer = self.client.call('UpdateDomainNameservers', DomainName=domain_name, Nameservers=_payload(entries))
         with self._lock:
             # The registry's list changes when the operation completes: read it again if needed.
             self._lists.pop(domain_name, None)
+        answer = self._change(domain_name, 'UpdateDomainNameservers', DomainName=domain_name,
+                              Nameservers=_payload(entries))
         return self._operation_id(answer, 'UpdateDomainNameservers')
+
+    def _change(self, domain_name, operation, **params):
+        """One write; a domain still busy with another operation after the retries is ChangeInProgress."""
+        try:
+            return self.client.call(operation, **params)
+        except RegistrarError as exc:
+            if exc.code == 'DuplicateRequest':
+                raise change_in_progress('domain %s' % domain_name, exc)
+            raise
 
     @staticmethod
     def _operation_id(answer, operation):
         operation_id = answer.get('OperationId')
         if not operation_id:
-            raise RegistrarError('%s was accepted but the answer carries no OperationId' % operation,
-                                 refused=False)
+            raise WriteOutcomeUnknown('%s was accepted but the answer carries no OperationId%s'
+                                      % (operation, UNKNOWN_OUTCOME), refused=False)
         return _text(operation_id)
 
     def _host_entries(self, domain, name, ips):
@@ -507,14 +522,10 @@ class Route53DomainsRegistrar(Registrar):
             entries.append((server, glue.get(server) if inside(server, domain_name) else []))
         return entries
 
-    def check_delegation(self, domain_names, nameservers):
-        """Refuse, before any write (and in check mode), a delegation Route 53 Domains cannot take."""
-        for domain_name in domain_names:
-            self._delegation_entries(normalize_name(domain_name), nameservers)
-
     def set_nameservers(self, domain_names, nameservers):
         # Every domain's new list is built (and checked) before the first write.
-        self.check_delegation(domain_names, nameservers)
+        for domain_name in domain_names:
+            self._delegation_entries(normalize_name(domain_name), nameservers)
         return super(Route53DomainsRegistrar, self).set_nameservers(domain_names, nameservers)
 
     def write_nameservers(self, domain_names, nameservers):
@@ -547,15 +558,17 @@ class Route53DomainsRegistrar(Registrar):
 
     def add_dnssec_key(self, domain_name, algorithm, flags, public_key):
         """Submit a DNSKEY (the registry computes the DS); returns the operation id."""
-        answer = self.client.call('AssociateDelegationSignerToDomain', DomainName=normalize_name(domain_name),
-                                  SigningAttributes={'Algorithm': int(algorithm), 'Flags': int(flags),
-                                                     'PublicKey': _text(public_key)})
+        domain_name = normalize_name(domain_name)
+        answer = self._change(domain_name, 'AssociateDelegationSignerToDomain', DomainName=domain_name,
+                              SigningAttributes={'Algorithm': int(algorithm), 'Flags': int(flags),
+                                                 'PublicKey': _text(public_key)})
         return self._operation_id(answer, 'AssociateDelegationSignerToDomain')
 
     def remove_dnssec_key(self, domain_name, key_id):
         """Remove the DS record ``key_id`` (an ``id`` of ``dnssec_keys``); returns the operation id."""
-        answer = self.client.call('DisassociateDelegationSignerFromDomain', DomainName=normalize_name(domain_name),
-                                  Id=_text(key_id))
+        domain_name = normalize_name(domain_name)
+        answer = self._change(domain_name, 'DisassociateDelegationSignerFromDomain', DomainName=domain_name,
+                              Id=_text(key_id))
         return self._operation_id(answer, 'DisassociateDelegationSignerFromDomain')
 
 

@@ -15,7 +15,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.dnsops.nameservers.plugins.module_utils._http import RetryingClient, number_option, scrub
-from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import RegistrarError
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import RegistrarError, WriteOutcomeUnknown
 
 SECRET = 'generic-secret-value'
 
@@ -67,9 +67,20 @@ def test_a_write_is_retried_only_when_it_certainly_had_no_effect():
     assert client.with_retries('write-thing', attempt, write=True) == 'accepted'
     assert len(sent) == 3
     attempt, sent = scripted([busy(refused=False), 'would be a second copy'])
-    with pytest.raises(RegistrarError) as info:
+    with pytest.raises(WriteOutcomeUnknown) as info:
         client.with_retries('write-thing', attempt, write=True)
-    assert len(sent) == 1 and info.value.message == 'busy'
+    assert len(sent) == 1
+    assert info.value.message.startswith('busy; the registry may have applied this change, so it was not sent again')
+    assert (info.value.code, info.value.refused, info.value.retryable) == ('Busy', False, False)
+
+
+def test_a_write_whose_answer_cannot_be_read_is_never_sent_again():
+    client, sleeps = make_client()
+    garbled = RegistrarError('not JSON', retryable=False, refused=False)
+    attempt, sent = scripted([garbled, 'never'])
+    with pytest.raises(WriteOutcomeUnknown):
+        client.with_retries('write-thing', attempt, write=True)
+    assert (len(sent), sleeps) == (1, [])
 
 
 def test_errors_that_are_not_transient_are_raised_at_once():

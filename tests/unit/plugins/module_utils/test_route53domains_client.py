@@ -24,7 +24,11 @@ from botocore.exceptions import (  # noqa: E402
     ReadTimeoutError,
 )
 
-from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import RegistrarError  # noqa: E402
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import (  # noqa: E402
+    ChangeInProgress,
+    RegistrarError,
+    WriteOutcomeUnknown,
+)
 from ansible_collections.dnsops.nameservers.plugins.module_utils._route53domains import (  # noqa: E402
     Route53DomainsClient,
     Route53DomainsRegistrar,
@@ -105,8 +109,19 @@ def test_a_write_that_may_have_arrived_is_not_sent_again_and_says_so(error):
     client, boto, sleeps = make(error, {'OperationId': 'op-1'})
     with pytest.raises(RegistrarError) as err:
         client.call('UpdateDomainNameservers', **UPDATE)
-    assert len(boto.sent) == 1 and not err.value.refused and not err.value.retryable
+    assert len(boto.sent) == 1 and not err.value.refused and isinstance(err.value, WriteOutcomeUnknown)
     assert 'may have applied this change' in str(err.value) and 'UpdateDomainNameservers' in str(err.value)
+
+
+def test_a_gateways_5xx_without_a_request_id_is_not_the_registrys_refusal():
+    page = ClientError({'Error': {'Code': '502', 'Message': 'Bad Gateway'}, 'ResponseMetadata': {'HTTPStatusCode': 502}},
+                       'UpdateDomainNameservers')
+    client, boto, sleeps = make(page, {'OperationId': 'op-1'})
+    with pytest.raises(WriteOutcomeUnknown):
+        client.call('UpdateDomainNameservers', **UPDATE)
+    assert len(boto.sent) == 1
+    client, boto, sleeps = make(page, {'Domains': []})
+    assert client.call('ListDomains') == {'Domains': []}
 
 
 def test_a_read_after_a_dropped_connection_is_retried():
@@ -118,11 +133,13 @@ def test_a_read_after_a_dropped_connection_is_retried():
 def test_another_change_in_progress_is_retried_then_reported_plainly():
     busy = [client_error('DuplicateRequest', 'The request is already in progress for the domain.') for dummy in range(3)]
     client, boto, sleeps = make(*busy, max_retries=2)
-    with pytest.raises(RegistrarError) as err:
-        client.call('UpdateDomainNameservers', **UPDATE)
+    registrar = Route53DomainsRegistrar({}, client=client)
+    registrar._lists['example.com'] = []
+    with pytest.raises(ChangeInProgress) as err:
+        registrar.write_nameservers(['example.com'], ['ns1.example.net', 'ns2.example.net'])
     assert len(boto.sent) == 3 and err.value.code == 'DuplicateRequest' and err.value.refused
-    assert 'another change of this domain is in progress' in str(err.value)
-    assert 'max_retries=2 reached' in str(err.value)
+    assert 'another change to domain example.com is in progress' in str(err.value)
+    assert 'one operation per domain' in str(err.value) and 'max_retries=2 reached' in str(err.value)
 
 
 def test_input_the_registry_rejects_is_not_retried():
@@ -146,7 +163,7 @@ def test_secrets_are_scrubbed_from_the_registrys_message_before_it_is_cut():
 
 def test_an_operation_id_missing_from_an_accepted_write_is_a_write_that_may_have_happened():
     registrar = Route53DomainsRegistrar({}, client=make({'DomainName': 'example.com', 'Nameservers': []}, {})[0])
-    with pytest.raises(RegistrarError) as err:
+    with pytest.raises(WriteOutcomeUnknown) as err:
         registrar.write_nameservers(['example.com'], ['ns1.example.net', 'ns2.example.net'])
     assert not err.value.refused and 'no OperationId' in str(err.value)
 
