@@ -94,9 +94,10 @@ THROTTLING_CODES = frozenset([
     'Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottledException',
     'TooManyRequestsException', 'RequestLimitExceeded', 'SlowDown', 'PriorRequestNotComplete',
 ])
-RETRYABLE_CODES = THROTTLING_CODES | frozenset([
-    'ServiceUnavailable', 'ServiceUnavailableException', 'InternalFailure', 'InternalError',
-    'InternalServerError', 'RequestTimeout', 'RequestTimeoutException',
+#: an error inside AWS while it processed the request: a write may have been applied
+INTERNAL_CODES = frozenset(['InternalFailure', 'InternalError', 'InternalServerError', 'InternalServiceError'])
+RETRYABLE_CODES = THROTTLING_CODES | INTERNAL_CODES | frozenset([
+    'ServiceUnavailable', 'ServiceUnavailableException', 'RequestTimeout', 'RequestTimeoutException',
     # One change per domain at a time: the domain's running operation will finish.
     'DuplicateRequest',
     # Too many operations running in the account.
@@ -274,9 +275,12 @@ class Route53DomainsClient(RetryingClient):
             message = '%s (%s)' % (message, CODE_EXPLANATIONS[code])
         status = meta.get('HTTPStatusCode')
         request_id = meta.get('RequestId') or None
-        # AWS answers with a request id; a 5xx without one is a gateway's page, not the registry's
-        # refusal, so a write behind it may have arrived.
-        refused = request_id is not None or status is None or status < 500
+        # A refusal is the registry's own answer saying so (throttling, a busy domain, 503). A 500
+        # (an internal failure while it processed the request) or a 5xx without AWS's request id (a
+        # gateway's page) is not: a write behind it may have been applied.
+        internal = code in INTERNAL_CODES or status == 500
+        gateway = request_id is None and status is not None and status >= 500
+        refused = not internal and not gateway
         return self.error(operation, message, code=self.scrub(code) if code else None, request_id=request_id,
                           status=status, retryable=is_retryable(code, status), refused=refused)
 

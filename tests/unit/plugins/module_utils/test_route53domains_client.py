@@ -91,8 +91,8 @@ def test_a_throttled_read_is_retried_with_backoff():
 
 @pytest.mark.parametrize('error', [
     client_error('ServiceUnavailable', 'Service unavailable', 503),
-    client_error('InternalFailure', 'internal', 500),
     client_error('Throttling', 'Rate exceeded'),
+    client_error('OperationLimitExceeded', 'too many operations'),
     EndpointConnectionError(endpoint_url='https://route53domains.test/'),
 ])
 def test_a_write_the_registry_refused_or_never_received_is_sent_again(error):
@@ -111,6 +111,15 @@ def test_a_write_that_may_have_arrived_is_not_sent_again_and_says_so(error):
         client.call('UpdateDomainNameservers', **UPDATE)
     assert len(boto.sent) == 1 and not err.value.refused and isinstance(err.value, WriteOutcomeUnknown)
     assert 'may have applied this change' in str(err.value) and 'UpdateDomainNameservers' in str(err.value)
+
+
+def test_an_internal_failure_is_retried_for_a_read_but_a_write_behind_it_may_have_happened():
+    client, boto, sleeps = make(client_error('InternalFailure', 'internal', 500, 'ListDomains'), {'Domains': []})
+    assert client.call('ListDomains') == {'Domains': []}
+    client, boto, sleeps = make(client_error('InternalFailure', 'internal', 500), {'OperationId': 'op-1'})
+    with pytest.raises(WriteOutcomeUnknown) as err:
+        client.call('UpdateDomainNameservers', **UPDATE)
+    assert len(boto.sent) == 1 and err.value.code == 'InternalFailure'
 
 
 def test_a_gateways_5xx_without_a_request_id_is_not_the_registrys_refusal():
