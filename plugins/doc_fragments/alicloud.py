@@ -60,7 +60,8 @@ notes:
   - "Alibaba Cloud's own limits, checked before any call: DNS host names of at most 80 characters; at most
     13 DNS hosts per domain; C(.cn) domains at most 6, and no host names of four or more labels
     (so none under a second-level C(.cn) domain such as C(example.com.cn)); no DNS hosts for C(.hk) domains;
-    at most 1,000 domains in one name-server task (larger changes are split)."
+    at most 1,000 domains in one name-server task (larger changes are split); one DS record per key tag and
+    domain (so not a key's SHA-256 and SHA-384 DS both)."
 requirements:
   - requests (registrar alicloud)
 '''

@@ -52,9 +52,11 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._names import (
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import (
     DEFAULT_MAX_WORKERS,
     DELEGATION,
+    DS_RECORDS,
     GLUE_HOSTS,
     MAX_WORKERS_BOUNDS,
     Domain,
+    DSRecord,
     GlueHost,
     ProviderInfo,
     ProviderLimits,
@@ -149,7 +151,10 @@ class AlicloudLimits(ProviderLimits):
     - DNS host names of at most 80 characters (the console's limit);
     - at most 13 DNS hosts per domain; ``.cn`` at most 6, and no host name of four or more
       labels (CNNIC's rule, as Alibaba applies it); ``.hk`` domains cannot have custom DNS hosts;
-    - at most 1,000 domains in one name-server task.
+    - at most 1,000 domains in one name-server task;
+    - one DS record per key tag and domain (its DS calls name a record by ``KeyTag`` alone), so a
+      key's SHA-256 and SHA-384 DS cannot both be registered, and a changed record for a key tag is
+      one ``SaveSingleTaskForModifyingDSRecord``.
 
     ``.cn``: "no fourth-level host names" counts the labels of the whole host name, so under
     ``example.cn`` hosts like ``ns1.example.cn`` are fine, while under a second-level ``.cn``
@@ -159,6 +164,7 @@ class AlicloudLimits(ProviderLimits):
     max_ips_per_host = MAX_IPS_PER_HOST
     max_nameservers = MAX_NAMESERVERS
     max_domains_per_nameserver_change = MAX_DOMAINS_PER_TASK
+    ds_one_per_key_tag = True
 
     def check_host_name(self, name, value, field='name'):
         if len(name) > MAX_HOST_NAME_LENGTH:
@@ -193,7 +199,7 @@ class AlicloudInfo(ProviderInfo):
     name = 'alicloud'
     title = 'Alibaba Cloud'
     options = OPTIONS
-    capabilities = frozenset([GLUE_HOSTS, DELEGATION])
+    capabilities = frozenset([GLUE_HOSTS, DELEGATION, DS_RECORDS])
     task_noun = 'registry task'
     limits = AlicloudLimits()
 
@@ -627,6 +633,49 @@ class AlicloudRegistrar(Registrar):
         subject = 'domain %s' % domain_names[0] if len(domain_names) == 1 else 'one of the domains %s' % ', '.join(
             domain_names[:5] + (['...'] if len(domain_names) > 5 else []))
         return self._write('SaveBatchTaskForModifyingDomainDns', params, subject)
+
+    # -- DS records --------------------------------------------------------------
+    # The DS calls name the domain by DomainName (not InstanceId) and a record by KeyTag alone.
+
+    def list_ds(self, domain_name):
+        name = normalise_name(domain_name)
+        try:
+            answer = self.client.call('QueryDSRecord', {'DomainName': name})
+        except RegistrarError as exc:
+            if exc.code in DOMAIN_NOT_FOUND_CODES:
+                return None
+            raise
+        records = []
+        for item in _as_list(answer.get('DSRecordList'), 'DSRecord', 'DsRecord'):
+            if not isinstance(item, dict):
+                continue
+            try:
+                records.append(DSRecord(item['KeyTag'], item['Algorithm'], item['DigestType'], _text(item['Digest']).strip()))
+            except (KeyError, TypeError, ValueError):
+                raise RegistrarError('QueryDSRecord answered a DS record of %s that cannot be read: %r' % (name, item))
+        records.sort(key=lambda record: record.key())
+        return records
+
+    @staticmethod
+    def _ds_params(domain_name, record):
+        # Upper-case hex, as dnssec-dsfromkey writes it and the console shows it.
+        return {'DomainName': normalise_name(domain_name), 'KeyTag': record.key_tag, 'Algorithm': record.algorithm,
+                'DigestType': record.digest_type, 'Digest': record.digest.upper()}
+
+    def add_ds(self, domain_name, record):
+        return self._write('SaveSingleTaskForAddingDSRecord', self._ds_params(domain_name, record),
+                           'domain %s' % normalise_name(domain_name))
+
+    def remove_ds(self, domain_name, record):
+        params = {'DomainName': normalise_name(domain_name), 'KeyTag': record.key_tag}
+        return self._write('SaveSingleTaskForDeletingDSRecord', params, 'domain %s' % normalise_name(domain_name))
+
+    def replace_ds(self, domain_name, old, new):
+        if old.key_tag != new.key_tag:
+            raise RegistrarError('Alibaba Cloud replaces a DS record only by one of the same key tag (%d, not %d)'
+                                 % (old.key_tag, new.key_tag))
+        return self._write('SaveSingleTaskForModifyingDSRecord', self._ds_params(domain_name, new),
+                           'domain %s' % normalise_name(domain_name))
 
     # -- tasks -------------------------------------------------------------------
 

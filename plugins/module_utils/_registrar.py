@@ -22,6 +22,13 @@ registrar whose changes are operations. A registrar without host objects (glue a
 to a name server in the parent domain's own name-server list) presents that glue as ``GlueHost``
 objects of the parent domain.
 
+DS records (capability ``DS_RECORDS``) cross the interface as ``DSRecord`` objects, keyed by domain
+name: ``list_ds``, ``add_ds``, ``remove_ds`` and, for a registry that keeps one DS per key tag,
+``replace_ds``. The modules validate and compute them (``_dnssec``), decide what to add and remove,
+add before they remove, and wait for a domain's task before its next write. What a registrar takes
+to publish a DS is its ``ProviderLimits.ds_input``: the DS fields (Alibaba Cloud), or the DNSKEY
+(Route 53 Domains); see ``Registrar.add_ds``.
+
 All names crossing this interface are normalised: lower case, no trailing dot, A-labels
 (punycode). Addresses are canonical strings (``ipaddress``).
 """
@@ -44,10 +51,17 @@ DEFAULT_CONCURRENCY = DEFAULT_MAX_WORKERS
 #: capabilities a provider may have (``ProviderInfo.capabilities``)
 GLUE_HOSTS = 'glue_hosts'
 DELEGATION = 'delegation'
+DS_RECORDS = 'ds_records'
 CAPABILITY_TEXT = {
     GLUE_HOSTS: 'manage glue hosts',
     DELEGATION: 'change the name servers of a domain',
+    DS_RECORDS: 'manage DS records (DNSSEC delegation signers)',
 }
+
+#: what a registrar takes to publish a DS (ProviderLimits.ds_input): the DS fields, or the DNSKEY
+DS_INPUT_DS = 'ds'
+DS_INPUT_DNSKEY = 'dnskey'
+
 
 #: RFC 1034 4.1: every zone needs at least two name servers
 MIN_NAMESERVERS = 2
@@ -225,6 +239,47 @@ class GlueHost(object):
         return 'GlueHost(%r, %r)' % (self.name, self.ips)
 
 
+class DSRecord(object):
+    """A DS record (RFC 4034 5.1) at the registry, or wanted there: key tag, algorithm, digest type and
+    digest (lower-case hex). Two are the same record when these four are equal.
+
+    ``dnskey``: the key the DS was computed from (a ``_dnssec.Dnskey``) when the user gave it; a
+    registrar that takes keys (``DS_INPUT_DNSKEY``) sends it. ``record_id``: the registrar's own id of a
+    record it returned, when it has one (Route 53's key Id); only the provider reads it.
+    """
+
+    def __init__(self, key_tag, algorithm, digest_type, digest, dnskey=None, record_id=None):
+        self.key_tag = int(key_tag)
+        self.algorithm = int(algorithm)
+        self.digest_type = int(digest_type)
+        self.digest = str(digest).lower()
+        self.dnskey = dnskey
+        self.record_id = record_id
+
+    def key(self):
+        return (self.key_tag, self.algorithm, self.digest_type, self.digest)
+
+    def as_dict(self):
+        return {'key_tag': self.key_tag, 'algorithm': self.algorithm, 'digest_type': self.digest_type,
+                'digest': self.digest}
+
+    def text(self):
+        """Presentation format without owner: ``2371 13 2 1f98...``."""
+        return '%d %d %d %s' % self.key()
+
+    def __eq__(self, other):
+        return isinstance(other, DSRecord) and self.key() == other.key()
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return hash(self.key())
+
+    def __repr__(self):
+        return 'DSRecord(%r)' % self.text()
+
+
 # ---------------------------------------------------------------------------
 # What a provider declares before any call
 # ---------------------------------------------------------------------------
@@ -258,6 +313,18 @@ class ProviderLimits(object):
     def check_ips(self, ips, field='ips'):
         """Canonical, sorted addresses of one host (at most ``max_ips_per_host``, already checked) that
         this registrar cannot take, e.g. more than one of an address family."""
+
+    #: what it takes to publish a DS: DS_INPUT_DS (the four DS fields) or DS_INPUT_DNSKEY (the key,
+    #: from which it computes the DS itself; a DS given without its key is then refused before any call)
+    ds_input = DS_INPUT_DS
+    #: the DS digest types it takes (or computes), among those the modules allow (2 SHA-256, 4 SHA-384)
+    ds_digest_types = (2, 4)
+    #: whether it keeps one DS per key tag per domain (a changed record for a tag is then a replace_ds)
+    ds_one_per_key_tag = False
+
+    def check_ds_records(self, domain, records, field='records'):
+        """The DS set wanted at ``domain`` (DSRecord objects, valid by the RFC rules, what the domain will
+        have once the module has run) that this registrar cannot take, e.g. more records than it allows."""
 
 
 class ProviderInfo(object):
@@ -401,6 +468,35 @@ class Registrar(object):
                     exc.task_ids = task_ids
                 raise
         return task_ids
+
+    # -- DS records ---------------------------------------------------------------
+    #
+    # A registrar that takes DS fields (Alibaba Cloud) sends the four fields of the record. One that
+    # takes DNSKEY data (Route 53 Domains: AssociateDelegationSignerToDomain with Algorithm, Flags and
+    # PublicKey) sets ``limits.ds_input = DS_INPUT_DNSKEY`` and ``limits.ds_digest_types`` to the types
+    # it computes (``(2,)``); the modules then refuse, before any call, a DS given without its key or of
+    # another digest type, and compute the DS from the key themselves to compare it with what
+    # ``list_ds`` reads. Its ``add_ds`` sends ``record.dnskey`` (always set then); its ``list_ds``
+    # returns the DS records the registry computed, each with ``record_id`` (the registry's id of the
+    # key), which its ``remove_ds`` sends. It never needs ``replace_ds``.
+
+    def list_ds(self, domain_name):
+        """The DS records of domain ``domain_name`` at the registry (DSRecord objects), or None when the
+        domain is not in the account."""
+        raise NotImplementedError
+
+    def add_ds(self, domain_name, record):
+        """Publish DS ``record`` (a DSRecord) for ``domain_name``; returns a task id."""
+        raise NotImplementedError
+
+    def remove_ds(self, domain_name, record):
+        """Remove DS ``record`` (as ``list_ds`` returned it) from ``domain_name``; returns a task id."""
+        raise NotImplementedError
+
+    def replace_ds(self, domain_name, old, new):
+        """Replace DS ``old`` (as ``list_ds`` returned it) with ``new`` of the same key tag in one change;
+        returns a task id. Only called when ``limits.ds_one_per_key_tag``: such a registry cannot hold both."""
+        raise NotImplementedError
 
     # -- tasks -----------------------------------------------------------------
 

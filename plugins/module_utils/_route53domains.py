@@ -35,6 +35,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import ipaddress
 import threading
 
@@ -56,6 +57,8 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar impo
     GLUE_HOSTS,
     MAX_WORKERS_BOUNDS,
     MIN_NAMESERVERS,
+    DSRecord,
+    DS_INPUT_DNSKEY,
     Domain,
     GlueHost,
     ProviderInfo,
@@ -77,7 +80,7 @@ TITLE = 'Route 53 Domains'
 MAX_NAMESERVERS = 6
 MAX_IPS_PER_HOST = 2
 MAX_NAME_LENGTH = 255
-#: DNSSEC keys of one domain: 13 for .com and .net, 4 elsewhere (for the DS module to come)
+#: DNSSEC keys of one domain: 13 for .com and .net, 4 elsewhere
 MAX_DNSSEC_KEYS = {'com': 13, 'net': 13}
 DEFAULT_MAX_DNSSEC_KEYS = 4
 
@@ -164,6 +167,17 @@ class Route53DomainsLimits(ProviderLimits):
                                                'list of %s, which already has %d glue hosts, the most a domain may '
                                                'have (%d name servers)'
                                   % (_show(normalize_name(domain)), len(existing), MAX_NAMESERVERS))
+
+    ds_input = DS_INPUT_DNSKEY
+    #: the DS Route 53 Domains computes from a key is SHA-256's
+    ds_digest_types = (2,)
+
+    def check_ds_records(self, domain, records, field='records'):
+        limit = max_dnssec_keys(domain)
+        if len(records) > limit:
+            raise ValidationError(field, [record.text() for record in records],
+                                  'has %d DS records; Route 53 Domains takes at most %d for %s (13 for .com and '
+                                  '.net, 4 for other TLDs)' % (len(records), limit, _show(normalize_name(domain))))
 
     def check_ips(self, ips, field='ips'):
         for family in ('IPv4', 'IPv6'):
@@ -551,28 +565,48 @@ class Route53DomainsRegistrar(Registrar):
             'error': _text(answer['Message']) if answer.get('Message') else None,
         }]
 
-    # -- DNSSEC (for the DS module to come: keys are submitted as DNSKEY data) ---------
+    # -- DS records (DNSSEC): ready for capability DS_RECORDS, not declared yet ---------
+    #
+    # Route 53 Domains takes a DNSKEY (AssociateDelegationSignerToDomain) and computes the DS itself;
+    # a DS is removed by the Id GetDomainDetail gives it. The DS modules are not offered this provider
+    # until its integration tests against the simulator exist.
 
-    def dnssec_keys(self, domain_name):
-        """The DS records of a domain at the registry: [{id, algorithm, key_tag, digest_type, digest}]."""
-        answer = self.client.call('GetDomainDetail', DomainName=normalize_name(domain_name))
-        return [{'id': _text(key.get('Id')), 'algorithm': key.get('Algorithm'), 'key_tag': key.get('KeyTag'),
-                 'digest_type': key.get('DigestType'), 'digest': _text(key.get('Digest') or '').upper()}
-                for key in answer.get('DnssecKeys') or []]
-
-    def add_dnssec_key(self, domain_name, algorithm, flags, public_key):
-        """Submit a DNSKEY (the registry computes the DS); returns the operation id."""
+    def list_ds(self, domain_name):
         domain_name = normalize_name(domain_name)
+        try:
+            answer = self.client.call('GetDomainDetail', DomainName=domain_name)
+        except RegistrarError as exc:
+            if exc.code in ('InvalidInput', 'UnsupportedTLD') and (exc.code == 'UnsupportedTLD'
+                                                                  or 'not found' in (exc.message or '').lower()):
+                return None
+            raise
+        with self._lock:
+            self._lists[domain_name] = _entries(answer)
+        return [DSRecord(key['KeyTag'], key['Algorithm'], key['DigestType'], _text(key['Digest']),
+                         record_id=_text(key['Id']))
+                for key in answer.get('DnssecKeys') or []
+                if all(key.get(member) is not None for member in ('KeyTag', 'Algorithm', 'DigestType', 'Digest', 'Id'))]
+
+    def add_ds(self, domain_name, record):
+        """Submit the DNSKEY ``record`` was computed from; returns the operation id."""
+        domain_name = normalize_name(domain_name)
+        key = getattr(record, 'dnskey', None)
+        if key is None:
+            raise RegistrarError('Route 53 Domains takes the DNSKEY a DS is computed from, not the DS alone (%s)'
+                                 % record.text())
         answer = self._change(domain_name, 'AssociateDelegationSignerToDomain', DomainName=domain_name,
-                              SigningAttributes={'Algorithm': int(algorithm), 'Flags': int(flags),
-                                                 'PublicKey': _text(public_key)})
+                              SigningAttributes={'Algorithm': int(key.algorithm), 'Flags': int(key.flags),
+                                                 'PublicKey': base64.b64encode(bytes(key.public_key)).decode('ascii')})
         return self._operation_id(answer, 'AssociateDelegationSignerToDomain')
 
-    def remove_dnssec_key(self, domain_name, key_id):
-        """Remove the DS record ``key_id`` (an ``id`` of ``dnssec_keys``); returns the operation id."""
+    def remove_ds(self, domain_name, record):
+        """Remove a DS as ``list_ds`` returned it (by its Id); returns the operation id."""
         domain_name = normalize_name(domain_name)
+        if not getattr(record, 'record_id', None):
+            raise RegistrarError('DS %s of %s has no Route 53 Domains Id; read it with list_ds first'
+                                 % (record.text(), domain_name))
         answer = self._change(domain_name, 'DisassociateDelegationSignerFromDomain', DomainName=domain_name,
-                              Id=_text(key_id))
+                              Id=record.record_id)
         return self._operation_id(answer, 'DisassociateDelegationSignerFromDomain')
 
 

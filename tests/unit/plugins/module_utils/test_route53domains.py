@@ -21,6 +21,9 @@ from botocore.stub import Stubber  # noqa: E402
 from ansible_collections.dnsops.nameservers.plugins.module_utils import _providers  # noqa: E402
 from ansible_collections.dnsops.nameservers.plugins.module_utils._names import ValidationError  # noqa: E402
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import (  # noqa: E402
+    DS_INPUT_DNSKEY,
+    DS_RECORDS,
+    DSRecord,
     Domain,
     RegistrarError,
     TaskFailed,
@@ -265,18 +268,37 @@ def test_an_operation_is_a_task_with_one_detail_and_a_failure_is_reported_per_do
                                   'error': 'One or more of the specified nameservers are not known'}]
 
 
-def test_dnssec_keys_are_submitted_as_dnskey_data(stubbed):
+def test_ds_records_are_read_with_their_ids_and_submitted_as_dnskey_data(stubbed):
     registrar, stubber = stubbed
+    answer = detail('example.com', AWS_LIST)
+    answer['DnssecKeys'] = [{'Id': 'DS:1-13-2-AB', 'Algorithm': 13, 'KeyTag': 1, 'DigestType': 2, 'Digest': 'AB'}]
+    stubber.add_response('get_domain_detail', answer, {'DomainName': 'example.com'})
+    stubber.add_client_error('get_domain_detail', 'InvalidInput', 'Domain nope.com not found in this account.')
     stubber.add_response('associate_delegation_signer_to_domain', {'OperationId': 'op-ds'},
                          {'DomainName': 'example.com', 'SigningAttributes': {'Algorithm': 13, 'Flags': 257,
-                                                                             'PublicKey': 'AAAA'}})
+                                                                             'PublicKey': 'AQID'}})
     stubber.add_response('disassociate_delegation_signer_from_domain', {'OperationId': 'op-rm'},
                          {'DomainName': 'example.com', 'Id': 'DS:1-13-2-AB'})
-    answer = detail('example.com', AWS_LIST)
-    answer['DnssecKeys'] = [{'Id': 'DS:1-13-2-AB', 'Algorithm': 13, 'KeyTag': 1, 'DigestType': 2, 'Digest': 'ab'}]
-    stubber.add_response('get_domain_detail', answer, {'DomainName': 'example.com'})
-    assert registrar.add_dnssec_key('example.com', 13, 257, 'AAAA') == 'op-ds'
-    assert registrar.remove_dnssec_key('example.com', 'DS:1-13-2-AB') == 'op-rm'
-    assert registrar.dnssec_keys('Example.com.') == [{'id': 'DS:1-13-2-AB', 'algorithm': 13, 'key_tag': 1,
-                                                      'digest_type': 2, 'digest': 'AB'}]
-    assert registrar.calls == {'read': 1, 'write': 2}
+    records = registrar.list_ds('Example.com.')
+    assert [(r.text(), r.record_id) for r in records] == [('1 13 2 ab', 'DS:1-13-2-AB')]
+    assert registrar.list_ds('nope.com') is None
+
+    class Key(object):
+        flags, algorithm, public_key = 257, 13, b'\x01\x02\x03'
+    assert registrar.add_ds('example.com', DSRecord(2, 13, 2, 'cd', dnskey=Key())) == 'op-ds'
+    assert registrar.remove_ds('example.com', records[0]) == 'op-rm'
+    with pytest.raises(RegistrarError):
+        registrar.add_ds('example.com', DSRecord(2, 13, 2, 'cd'))  # a DS without its key
+    assert registrar.calls == {'read': 2, 'write': 2}
+
+
+def test_ds_limits_by_tld_and_not_offered_to_the_modules_yet():
+    assert PROVIDER.limits.ds_input == DS_INPUT_DNSKEY and PROVIDER.limits.ds_digest_types == (2,)
+    five = [DSRecord(i, 13, 2, 'ab') for i in range(5)]
+    with pytest.raises(ValidationError) as err:
+        PROVIDER.limits.check_ds_records('example.org', five)
+    assert 'at most 4' in str(err.value) and 'Route 53 Domains' in str(err.value)
+    PROVIDER.limits.check_ds_records('example.com', five)
+    with pytest.raises(RegistrarError) as err:
+        PROVIDER.require(DS_RECORDS)
+    assert 'route53domains' in str(err.value)
