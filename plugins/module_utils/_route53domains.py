@@ -355,6 +355,13 @@ def _payload(entries):
     return payload
 
 
+def _not_in_account(exc):
+    """Whether a GetDomainDetail error says the domain is not in the account (an unsupported TLD cannot be)."""
+    if exc.code == 'UnsupportedTLD':
+        return True
+    return exc.code == 'InvalidInput' and 'not found' in (exc.message or '').lower()
+
+
 class Route53DomainsRegistrar(Registrar):
     """The Registrar interface on Route 53 Domains.
 
@@ -409,9 +416,7 @@ class Route53DomainsRegistrar(Registrar):
         try:
             answer = self.client.call('GetDomainDetail', DomainName=name)
         except RegistrarError as exc:
-            if exc.code == 'InvalidInput' and 'not found' in (exc.message or '').lower():
-                return None
-            if exc.code == 'UnsupportedTLD':
+            if _not_in_account(exc):
                 return None
             raise
         entries = _entries(answer)
@@ -576,8 +581,7 @@ class Route53DomainsRegistrar(Registrar):
         try:
             answer = self.client.call('GetDomainDetail', DomainName=domain_name)
         except RegistrarError as exc:
-            if exc.code in ('InvalidInput', 'UnsupportedTLD') and (exc.code == 'UnsupportedTLD'
-                                                                  or 'not found' in (exc.message or '').lower()):
+            if _not_in_account(exc):
                 return None
             raise
         with self._lock:
