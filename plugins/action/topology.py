@@ -27,7 +27,7 @@ HOST_VARIABLES = ('nameserver_name', 'nameserver_addresses', 'nameserver_hidden'
 
 ARGS = ('view', 'group', 'primary_group', 'zones', 'catalog', 'catalog_zone_suffix', 'softwares', 'host',
         'catalog_consumer', 'require_addresses', 'settings', 'registered', 'registrar_domains', 'allow_single',
-        'current_glue')
+        'current_glue', 'zone_entry', 'zone_entry_values')
 
 
 def _plain(value):
@@ -39,6 +39,22 @@ def _plain(value):
     if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
         return value
     return to_text(value)
+
+
+def _has_template(value):
+    """True when a template marker is anywhere in ``value`` (strings inside lists and dicts too)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if '{{' in item or '{%' in item or '{#' in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return False
 
 
 def _fact_addresses(facts):
@@ -80,14 +96,26 @@ class ActionModule(ActionBase):
             out.append(entry)
         return out
 
+    def _resolve(self, value):
+        """A variable's value, templated only where it holds a template: thousands of zones are read as they
+        are, where templating every element would cost about a millisecond per zone."""
+        if _has_template(value):
+            value = self._templar.template(value)
+        return _plain(value)
+
+    def _own_zones(self, task_vars):
+        """The nameserver role's view: this host's nameserver_zones."""
+        return self._resolve(task_vars.get('nameserver_zones', []))
+
     def _group_zones(self, group, task_vars):
         """The registry's view: every host's nameserver_zones, each zone once (the first spelling)."""
         groups = task_vars.get('groups') or {}
         hostvars = task_vars.get('hostvars') or {}
         lists = []
         for host in groups.get(group) or []:
-            if 'nameserver_zones' in hostvars[host]:
-                zones = _plain(hostvars[host]['nameserver_zones'])
+            raw = hostvars.raw_get(host) if hasattr(hostvars, 'raw_get') else hostvars[host]
+            if 'nameserver_zones' in raw:
+                zones = self._resolve(raw['nameserver_zones'])
                 if zones not in lists:
                     lists.append(zones)
         if len(lists) <= 1:
@@ -112,7 +140,12 @@ class ActionModule(ActionBase):
         if args.get('settings'):
             check_settings(_plain(args['settings']))
         hosts = self._hosts(group, primary_group, task_vars)
-        zones = _plain(args['zones']) if args.get('zones') is not None else self._group_zones(group, task_vars)
+        if args.get('zones') is not None:
+            zones = _plain(args['zones'])
+        elif view == 'host':
+            zones = self._own_zones(task_vars)
+        else:
+            zones = self._group_zones(group, task_vars)
         topology = Topology(hosts, zones, catalog=args.get('catalog', False),
                             catalog_zone_suffix=args.get('catalog_zone_suffix') or 'catalog.invalid',
                             softwares=args.get('softwares'), group=group, primary_group=primary_group,
@@ -129,6 +162,8 @@ class ActionModule(ActionBase):
     def _host_view(self, topology, args, task_vars):
         host = args.get('host') or task_vars.get('inventory_hostname')
         plan = topology.host_plan(host, args.get('catalog_consumer') or 'none')
+        if args.get('zone_entry'):
+            plan['zone_entries'] = topology.zone_entries(plan, _plain(args['zone_entry']), _plain(args.get('zone_entry_values') or {}))
         facts = task_vars.get('ansible_facts') or {}
         settings = _plain(args.get('settings') or {})
         listen = listen_addresses(settings.get('nameserver_listen_addresses') or [],

@@ -54,7 +54,9 @@ options:
   zones:
     description:
       - The zones, in the form of the role's C(nameserver_zones).
-      - Default - every host's C(nameserver_zones), each zone once.
+      - Default - with O(view=host) this host's C(nameserver_zones), with O(view=registry) every host's, each zone
+        once; read without templating each zone unless a zone holds a template, which is much faster for
+        thousands of zones than passing them here.
     type: list
     elements: dict
   catalog:
@@ -80,6 +82,15 @@ options:
     type: str
     choices: [many, one, none]
     default: none
+  zone_entry:
+    description:
+      - With O(view=host), printf-style formats of a zone's entry in the daemon's zone list, by zone type
+        (V(primary), V(secondary), V(consumer)), with C(%(name\)s), C(%(peers\)s) and the O(zone_entry_values);
+        the entries are returned joined in C(plan.zone_entries). The server profiles of the nameserver role give them.
+    type: dict
+  zone_entry_values:
+    description: Further values for O(zone_entry), such as the zone directories.
+    type: dict
   require_addresses:
     description: Every server of the group must have addresses.
     type: bool
@@ -144,7 +155,7 @@ hostinfo:
 plan:
   description:
     - With O(view=host), this host's C(zones) (C(name), C(type) V(primary), V(secondary) or V(consumer), C(peers)),
-      C(peersets), C(producers), C(consumed) and C(catalog_zone).
+      C(peersets), C(producers), C(consumed), C(catalog_zone) and, with O(zone_entry), C(zone_entries).
     - With O(view=registry) and O(registered), the C(glue), C(delegated) domains and C(delegations).
   returned: success
   type: dict

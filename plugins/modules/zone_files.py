@@ -455,7 +455,7 @@ def run_module():
         result['diff'] = diffs
 
     if module.check_mode:
-        module.exit_json(**result)
+        _exit(module, result)
 
     if not os.path.isdir(directory):
         os.makedirs(directory, 0o755)
@@ -491,7 +491,14 @@ def run_module():
     if state_changed or not os.path.exists(state_file):
         _write_atomically(state_file, json.dumps({'version': STATE_VERSION, 'zones': new_state},
                                                  sort_keys=True, separators=(',', ':')))
-    module.exit_json(**result)
+    _exit(module, result)
+
+
+def _exit(module, result):
+    """Exit with the invocation listing each zone by name: the records of thousands of zones would make the
+    result megabytes, sent back and processed for nothing."""
+    args = dict(module.params, zones=['%s (%s)' % (z['name'], z['state']) for z in module.params['zones']])
+    module.exit_json(invocation={'module_args': args}, **result)
 
 
 def _write_atomically(path, text):

@@ -217,6 +217,8 @@ def test_the_same_zone_in_two_spellings_names_both():
      'is not a host of group nameservers (ns1, ns2, ns3)'),
     ([{'name': 'a.test', 'state': 'gone'}], "nameserver_zones (zone a.test) state: 'gone'", 'is not present or absent'),
     (['a.test'], "nameserver_zones[0]: 'a.test'", 'is not a mapping'),
+    ([{'name': 'a.test', 'primary': ['ns1']}], "nameserver_zones (zone a.test): 'primary'", 'is not a field of a zone'),
+    ([{'name': 'a.test', 'soa': 'hostmaster'}], "nameserver_zones (zone a.test) soa: 'hostmaster'", 'is not a mapping'),
 ])
 def test_bad_zones_are_refused_naming_variable_zone_value_and_rule(zones, start, rule):
     msg = error(zones)
@@ -269,3 +271,15 @@ def test_a_connection_string_is_refused_without_showing_it():
 def test_good_settings_pass():
     check_settings({'nameserver_tsig_algorithm': 'hmac-sha256', 'nameserver_listen_addresses': ['127.0.0.1', '::'],
                     'registrar_domains': ['example.com'], 'registrar_connection': {}, 'unrelated': 'x'})
+
+
+def test_zone_entries_fill_the_profiles_formats_for_every_zone():
+    t = topo(ZONES, catalog=True)
+    plan = t.host_plan('ns3', 'one')
+    formats = {'primary': 'P %(name)s %(peers)s', 'secondary': 'S %(name)s %(peers)s in %(dir)s',
+               'consumer': 'C %(name)s %(peers)s'}
+    assert t.zone_entries(plan, formats, {'dir': '/var/z'}).splitlines() == [
+        'S b.test from-ns2 in /var/z', 'S own.test from-ns1 in /var/z', 'S off.test from-ns1 in /var/z',
+        'C ns1.catalog.invalid from-ns1']
+    with pytest.raises(ValidationError, match=r'zone_entry.secondary: .* cannot be filled'):
+        t.zone_entries(plan, dict(formats, secondary='%(nope)s'), {})
