@@ -295,6 +295,9 @@ class Topology(object):
                 raise ValidationError(field, key, 'is not a field of a zone; the fields are %s' % ', '.join(ZONE_FIELDS))
         if spec.get('soa') is not None and not isinstance(spec['soa'], dict):
             raise ValidationError(field + ' soa', spec['soa'], 'is not a mapping; give e.g. {rname: hostmaster@example.com}')
+        for key in ('refresh', 'retry', 'expire', 'minimum'):
+            if (spec.get('soa') or {}).get(key) is not None:
+                as_int(spec['soa'][key], '%s soa.%s' % (field, key), 0, 2 ** 31 - 1)
         state = spec.get('state', 'present')
         if state not in ('present', 'absent'):
             raise ValidationError(field + ' state', state, 'is not present or absent')

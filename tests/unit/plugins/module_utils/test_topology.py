@@ -218,6 +218,7 @@ def test_the_same_zone_in_two_spellings_names_both():
     ([{'name': 'a.test', 'state': 'gone'}], "nameserver_zones (zone a.test) state: 'gone'", 'is not present or absent'),
     (['a.test'], "nameserver_zones[0]: 'a.test'", 'is not a mapping'),
     ([{'name': 'a.test', 'primary': ['ns1']}], "nameserver_zones (zone a.test): 'primary'", 'is not a field of a zone'),
+    ([{'name': 'a.test', 'soa': {'retry': -60}}], 'nameserver_zones (zone a.test) soa.retry: -60', 'give a number from 0'),
     ([{'name': 'a.test', 'soa': 'hostmaster'}], "nameserver_zones (zone a.test) soa: 'hostmaster'", 'is not a mapping'),
 ])
 def test_bad_zones_are_refused_naming_variable_zone_value_and_rule(zones, start, rule):
