@@ -19,6 +19,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._topology impor
     as_list,
     check_settings,
     listen_addresses,
+    zone_names,
 )
 
 # The host variables the model reads, as the role's defaults would give them.
@@ -122,12 +123,10 @@ class ActionModule(ActionBase):
             return lists[0] if lists else []
         merged, seen = [], set()
         for zones in lists:
-            # Each list is validated on its own first, so a duplicate inside one is named.
-            Topology([], zones, require_addresses=False, primary_group='', group=group)._zones(zones)
-            for zone in zones:
-                key = to_text(zone.get('name') if isinstance(zone, dict) else zone).lower().rstrip('.')
-                if key not in seen:
-                    seen.add(key)
+            # Each list is checked on its own first, so a duplicate inside one is named.
+            for name, zone in zone_names(zones):
+                if name not in seen:
+                    seen.add(name)
                     merged.append(zone)
         return merged
 

@@ -109,6 +109,25 @@ def check_addresses(values, field):
     return out
 
 
+def zone_names(zones, field='nameserver_zones'):
+    """[(normalised name, zone dict)] of a zone list: a list of mappings with valid names, each zone once
+    (``example.com`` and ``Example.com.`` are the same zone, and the message names both)."""
+    zones = as_list(zones, field, "[{name: example.com}]")
+    out = []
+    spelled = {}
+    for index, spec in enumerate(zones):
+        if not isinstance(spec, dict):
+            raise ValidationError('%s[%d]' % (field, index), spec, 'is not a mapping; each zone is a dict with at least a name')
+        name = normalize_zone_name(spec.get('name'), field='%s[%d].name' % (field, index))
+        if name in spelled:
+            first = spelled[name]
+            raise ValidationError('%s[%d].name' % (field, index), spec.get('name'),
+                                  'is the same zone as %r (%s[%d]); list each zone once' % (zones[first].get('name'), field, first))
+        spelled[name] = index
+        out.append((name, spec))
+    return out
+
+
 def parent_domains(name):
     """Where a server's glue can live: its name's parent domains, longest first, without the top-level domain.
 
@@ -271,22 +290,7 @@ class Topology(object):
         return hosts
 
     def _zones(self, zones):
-        zones = as_list(zones, self.zones_field, "[{name: example.com}]")
-        out = []
-        spelled = {}
-        for index, spec in enumerate(zones):
-            if not isinstance(spec, dict):
-                raise ValidationError('%s[%d]' % (self.zones_field, index), spec,
-                                      'is not a mapping; each zone is a dict with at least a name')
-            name = normalize_zone_name(spec.get('name'), field='%s[%d].name' % (self.zones_field, index))
-            if name in spelled:
-                first = spelled[name]
-                raise ValidationError('%s[%d].name' % (self.zones_field, index), spec.get('name'),
-                                      'is the same zone as %r (%s[%d]); list each zone once'
-                                      % (zones[first].get('name'), self.zones_field, first))
-            spelled[name] = index
-            out.append(self._zone(name, spec))
-        return out
+        return [self._zone(name, spec) for name, spec in zone_names(zones, self.zones_field)]
 
     def _zone(self, name, spec):
         field = '%s (zone %s)' % (self.zones_field, name)

@@ -17,6 +17,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._topology impor
     check_settings,
     listen_addresses,
     parent_domains,
+    zone_names,
 )
 
 
@@ -284,3 +285,10 @@ def test_zone_entries_fill_the_profiles_formats_for_every_zone():
         'C ns1.catalog.invalid from-ns1']
     with pytest.raises(ValidationError, match=r'zone_entry.secondary: .* cannot be filled'):
         t.zone_entries(plan, dict(formats, secondary='%(nope)s'), {})
+
+
+def test_zone_names_normalises_and_names_both_spellings_of_a_duplicate():
+    assert zone_names([{'name': 'Example.COM.'}, {'name': 'b.test'}]) == [('example.com', {'name': 'Example.COM.'}),
+                                                                           ('b.test', {'name': 'b.test'})]
+    with pytest.raises(ValidationError, match=r"zones\[1\].name: 'EXAMPLE.com' is the same zone as 'example.com' \(zones\[0\]\)"):
+        zone_names([{'name': 'example.com'}, {'name': 'EXAMPLE.com'}], field='zones')
