@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import re
 
 from ansible.errors import AnsibleError
@@ -20,20 +21,17 @@ from ansible.plugins.action import ActionBase
 _BARE_VARIABLE = re.compile(r'^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$')
 
 
-def _has_template(value):
-    """True when a template marker is anywhere in ``value`` (strings inside lists and dicts too)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if '{{' in item or '{%' in item or '{#' in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-    return False
+def _plain_without_templates(value):
+    """``value`` as plain lists, dicts and strings when no template marker is anywhere in it, else None.
+    One pass through the JSON encoder in C: far cheaper than visiting thousands of zones in Python, and
+    plain data is encoded for the module and passed between Ansible's processes much faster."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        return None
+    if '{{' in text or '{%' in text or '{#' in text:
+        return None
+    return json.loads(text)
 
 
 class ActionModule(ActionBase):
@@ -49,8 +47,9 @@ class ActionModule(ActionBase):
             match = _BARE_VARIABLE.match(value.strip())
             variables = getattr(templar, 'available_variables', None) or {}
             raw = variables.get(match.group(1)) if match else None
-            if isinstance(raw, list) and not _has_template(raw):
-                return raw
+            plain = _plain_without_templates(raw) if isinstance(raw, list) else None
+            if plain is not None:
+                return plain
         return super(ActionModule, cls).finalize_task_arg(name, value, templar, context)
 
     def run(self, tmp=None, task_vars=None):
