@@ -288,7 +288,7 @@ def test_zone_entries_fill_the_profiles_formats_for_every_zone():
 
 
 def test_zone_names_normalises_and_names_both_spellings_of_a_duplicate():
-    assert zone_names([{'name': 'Example.COM.'}, {'name': 'b.test'}]) == [('example.com', {'name': 'Example.COM.'}),
-                                                                           ('b.test', {'name': 'b.test'})]
+    zones = [{'name': 'Example.COM.'}, {'name': 'b.test'}]
+    assert zone_names(zones) == [('example.com', zones[0]), ('b.test', zones[1])]
     with pytest.raises(ValidationError, match=r"zones\[1\].name: 'EXAMPLE.com' is the same zone as 'example.com' \(zones\[0\]\)"):
         zone_names([{'name': 'example.com'}, {'name': 'EXAMPLE.com'}], field='zones')
