@@ -18,6 +18,7 @@ description:
     file that the checker reads differs, all of them are written to O(staging_dir) with O(check_file) and the
     checker (O(check_command), the staged check file appended) runs; when it fails, nothing is installed and the
     module fails with the checker's message, so the daemon keeps its working configuration.
+  - The action plugin of the same name renders each O(files[].src) template on the controller into its content.
   - Then every differing file is replaced atomically (with a backup where asked) and the result says whether the
     daemon needs a restart or a reconfiguration (each file says which, O(files[].apply)).
 author:
@@ -64,9 +65,14 @@ options:
         type: path
         required: true
       content:
-        description: Its text.
+        description: Its text (or give O(files[].src)).
         type: str
-        required: true
+      src:
+        description: A template (searched in C(templates/) of the role or playbook) rendered on the controller into the content.
+        type: path
+      vars:
+        description: Variables for O(files[].src) besides the task's.
+        type: dict
       owner:
         description: Its owner.
         type: str
@@ -101,9 +107,14 @@ options:
         type: path
         required: true
       content:
-        description: Its text.
+        description: Its text (or give O(files[].src)).
         type: str
-        required: true
+      src:
+        description: A template (searched in C(templates/) of the role or playbook) rendered on the controller into the content.
+        type: path
+      vars:
+        description: Variables for O(files[].src) besides the task's.
+        type: dict
       owner:
         description: Its owner.
         type: str
@@ -135,6 +146,12 @@ options:
     description: The text of the main configuration file the checker reads, including the staged files; written to O(staging_dir) as C(check.conf).
     type: str
     default: ''
+  check_src:
+    description: A template rendered on the controller into O(check_file).
+    type: path
+  check_vars:
+    description: Variables for O(check_src) besides the task's.
+    type: dict
   check_command:
     description: The checker's argv; the staged check file is appended. Empty - no check.
     type: list
@@ -246,7 +263,9 @@ def _check(module, files, params):
 def run_module():
     file_options = dict(
         path=dict(type='path', required=True),
-        content=dict(type='str', required=True),
+        content=dict(type='str'),
+        src=dict(type='path'),
+        vars=dict(type='dict'),
         owner=dict(type='str'),
         group=dict(type='str'),
         mode=dict(type='str', default='0640'),
@@ -254,7 +273,7 @@ def run_module():
         backup=dict(type='bool', default=False),
         apply=dict(type='str', choices=['restart', 'reconfig'], default='reconfig'),
     )
-    secret_options = dict(file_options, content=dict(type='str', required=True, no_log=True))
+    secret_options = dict(file_options, content=dict(type='str', no_log=True))
     module = AnsibleModule(
         argument_spec=dict(
             directories=dict(type='list', elements='dict', default=[], options=dict(
@@ -267,11 +286,17 @@ def run_module():
             sensitive_files=dict(type='list', elements='dict', default=[], options=secret_options),
             staging_dir=dict(type='path', required=True),
             check_file=dict(type='str', default=''),
+            check_src=dict(type='path'),
+            check_vars=dict(type='dict'),
             check_command=dict(type='list', elements='str', default=[]),
         ),
         supports_check_mode=True,
     )
     params = module.params
+    for spec in params['files'] + params['sensitive_files']:
+        if spec['content'] is None:
+            module.fail_json(msg='%s: no content; give content, or src through the action plugin (dnsops.nameservers.server_config)'
+                             % spec['path'])
     changed = _directories(module, params['directories'])
     files = [(spec, to_bytes(spec['content']), False) for spec in params['files']]
     files += [(spec, to_bytes(spec['content']), True) for spec in params['sensitive_files']]
