@@ -74,6 +74,7 @@ def main():
                 print('warning: %s no-op rerun changed something: %s' % (name, recap))
             if name == 'role' or count <= args.baseline_change_max:
                 row[name + '_one'] = play(playbook, count, changed=True)[0]
+        row['load'] = '%.1f %.1f %.1f' % os.getloadavg()  # other engineers share the 2 cores
         rows.append(row)
         print(json.dumps(row), flush=True)
     print('\n%8s %10s %10s %10s %10s %10s %10s' % ('zones', 'role noop', 'base noop', 'ratio', 'role one', 'base one', 'ratio'))

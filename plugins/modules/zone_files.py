@@ -135,10 +135,17 @@ options:
     description: The serial state file; defaults to C(.serials.json) in O(directory).
     type: path
   checker:
-    description: The zone checker to run on every changed zone before it is written.
+    description: The zone checker to run on every changed zone before it is written (unless O(check_command) is given).
     type: str
     choices: [named-checkzone, nsd-checkzone, none]
     default: named-checkzone
+  check_command:
+    description:
+      - The zone checker as an argv list, in which V({zone}) and V({path}) are replaced by the zone's name and the
+        staged file; takes the place of O(checker). The nameserver role passes its server profile's checker.
+      - A zero exit status means the zone is good.
+    type: list
+    elements: str
   catalog_zone:
     description:
       - Name of a catalog zone (RFC 9432) to produce, listing the zones whose first primary is this host, that keep
@@ -227,6 +234,8 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.dnsops.nameservers.plugins.module_utils._names import ValidationError
+from ansible_collections.dnsops.nameservers.plugins.module_utils._topology import Topology
 from ansible_collections.dnsops.nameservers.plugins.module_utils._zone import (
     ZoneError,
     check_zone_name,
@@ -244,6 +253,13 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._zone import (
 STATE_VERSION = 1
 # Zones written but not yet reloaded, one per line; the role's reload handlers remove the file.
 PENDING_FILE = '.reload-pending'
+# The checkers the option checker names; check_command gives any other.
+CHECKERS = {
+    # -i local: integrity checks inside the zone only, as named does; no lookups of other zones' names.
+    'named-checkzone': ['named-checkzone', '-i', 'local', '-k', 'fail', '-n', 'fail', '{zone}', '{path}'],
+    'nsd-checkzone': ['nsd-checkzone', '{zone}', '{path}'],
+    'none': [],
+}
 
 
 def _read(path):
@@ -266,43 +282,41 @@ def _load_state(path):
     return zones if isinstance(zones, dict) else {}
 
 
+def _topology(params):
+    """The group's servers and zones as the topology model sees them (the one place of its rules)."""
+    hosts = [{'host': s['host'], 'nameserver_name': s['name'], 'nameserver_addresses': s['addresses'] or [],
+              'nameserver_hidden': s['hidden'], 'nameserver_primary': s['host'] in params['default_primaries']}
+             for s in params['servers']]
+    known = set(h['host'] for h in hosts)
+    for host in params['default_primaries']:
+        if host not in known:
+            raise ZoneError('default_primaries: %r is not the host of any of servers' % host)
+    try:
+        return Topology(hosts, params['zones'], catalog=bool(params['catalog_zone']), group='servers',
+                        require_addresses=False, zones_field='zones')
+    except ValidationError as exc:
+        raise ZoneError(str(exc))
+
+
 def _plan(module):
-    """(wanted, catalog members): wanted maps zone -> template text."""
+    """(wanted, catalog members): wanted maps zone -> template text, for the zones this host is a primary of."""
     params = module.params
     host = params['host']
-    servers = params['servers']
-    by_host = dict((s['host'], s) for s in servers)
+    topology = _topology(params)
+    group = [{'name': s.name, 'addresses': s.addresses, 'hidden': s.hidden} for s in topology.servers]
+    by_host = dict((s.host, entry) for s, entry in zip(topology.servers, group))
     wanted = {}
-    members = []
-    seen = set()
-    for zone in params['zones']:
-        name = check_zone_name(zone['name'])
-        if name in seen:
-            raise ZoneError('zone %s is listed twice' % name)
-        seen.add(name)
-        if zone['state'] == 'absent':
-            continue
-        primaries = zone['primaries'] if zone['primaries'] is not None else params['default_primaries']
-        if host not in primaries:
-            continue
-        for ref in list(primaries) + list(zone['secondaries'] or []):
-            if ref not in by_host:
-                raise ZoneError('zone %s names %r as a primary or secondary, but it is not a name server of the group' % (name, ref))
-        if zone['secondaries'] is not None:
-            secondaries = zone['secondaries']
+    for zone in topology.primary_zones(host):
+        spec = zone.spec
+        if spec['content'] is not None:
+            if spec['records']:
+                raise ZoneError('zone %s has both records and a file; give one' % zone.name)
+            template = template_from_file_text(zone.name, spec['content'])[0]
         else:
-            secondaries = [s['host'] for s in servers if s['host'] not in primaries]
-        serving = [s for s in servers if s['host'] in primaries or s['host'] in secondaries]
-        if zone['content'] is not None:
-            if zone['records']:
-                raise ZoneError('zone %s has both records and a file; give one' % name)
-            template = template_from_file_text(name, zone['content'])[0]
-        else:
-            template = render_records_zone(name, zone['records'], serving, soa=zone['soa'], ttl=zone['ttl'], group=servers)
-        wanted[name] = template
-        if (params['catalog_zone'] and zone['catalog'] and primaries and primaries[0] == host
-                and zone['secondaries'] is None):
-            members.append(name)
+            serving = [by_host[h] for h in topology.hosts if h in zone.serving]
+            template = render_records_zone(zone.name, spec['records'], serving, soa=spec['soa'], ttl=spec['ttl'], group=group)
+        wanted[zone.name] = template
+    members = topology.catalog_members(host) if params['catalog_zone'] else []
     if params['catalog_zone']:
         catalog = check_zone_name(params['catalog_zone'])
         if catalog in wanted:
@@ -311,18 +325,21 @@ def _plan(module):
     return wanted, members
 
 
-def _check_zone(module, checker, zone, path):
-    if checker == 'none':
+def _check_command(params):
+    """The checker's argv with {zone} and {path} placeholders, from check_command or the named checker."""
+    if params['check_command']:
+        return list(params['check_command'])
+    return CHECKERS[params['checker']]
+
+
+def _check_zone(module, command, zone, path):
+    if not command:
         return None
-    if checker == 'named-checkzone':
-        # -i local: integrity checks inside the zone only, as named does; no lookups of other zones' names.
-        cmd = [checker, '-i', 'local', '-k', 'fail', '-n', 'fail', zone, path]
-    else:
-        cmd = [checker, zone, path]
-    executable = module.get_bin_path(checker)
+    executable = module.get_bin_path(command[0])
     if not executable:
-        return '%s: cannot run %s: not found' % (zone, checker)
-    rc, out, err = module.run_command([executable] + cmd[1:])
+        return '%s: cannot run %s: not found' % (zone, command[0])
+    argv = [executable] + [arg.replace('{zone}', zone).replace('{path}', path) for arg in command[1:]]
+    rc, out, err = module.run_command(argv)
     if rc != 0:
         return '%s: %s' % (zone, to_native(out + err).strip().replace(path, zone_file_name(zone)))
     return None
@@ -354,6 +371,7 @@ def run_module():
             directory=dict(type='path', required=True),
             state_file=dict(type='path'),
             checker=dict(type='str', choices=['named-checkzone', 'nsd-checkzone', 'none'], default='named-checkzone'),
+            check_command=dict(type='list', elements='str'),
             catalog_zone=dict(type='str', default=''),
             purge=dict(type='bool', default=True),
         ),
@@ -437,7 +455,7 @@ def run_module():
         result['diff'] = diffs
 
     if module.check_mode:
-        module.exit_json(**result)
+        _exit(module, result)
 
     if not os.path.isdir(directory):
         os.makedirs(directory, 0o755)
@@ -451,11 +469,11 @@ def run_module():
                 with open(path, 'wb') as handle:
                     handle.write(text.encode('utf-8'))
                 staged[zone] = path
-            checker = params['checker']
+            command = _check_command(params)
             with ThreadPoolExecutor(max_workers=4) as pool:
-                errors = [e for e in pool.map(lambda item: _check_zone(module, checker, item[0], item[1]), sorted(staged.items())) if e]
+                errors = [e for e in pool.map(lambda item: _check_zone(module, command, item[0], item[1]), sorted(staged.items())) if e]
             if errors:
-                module.fail_json(msg='%d zone(s) failed %s; nothing was written: %s' % (len(errors), checker, ' | '.join(errors)),
+                module.fail_json(msg='%d zone(s) failed %s; nothing was written: %s' % (len(errors), command[0], ' | '.join(errors)),
                                  errors=errors, changed=False)
             for zone, path in staged.items():
                 final = os.path.join(directory, zone_file_name(zone))
@@ -473,7 +491,14 @@ def run_module():
     if state_changed or not os.path.exists(state_file):
         _write_atomically(state_file, json.dumps({'version': STATE_VERSION, 'zones': new_state},
                                                  sort_keys=True, separators=(',', ':')))
-    module.exit_json(**result)
+    _exit(module, result)
+
+
+def _exit(module, result):
+    """Exit with the invocation listing each zone by name: the records of thousands of zones would make the
+    result megabytes, sent back and processed for nothing."""
+    args = dict(module.params, zones=['%s (%s)' % (z['name'], z['state']) for z in module.params['zones']])
+    module.exit_json(invocation={'module_args': args}, **result)
 
 
 def _write_atomically(path, text):

@@ -251,8 +251,10 @@ def test_07_a_broken_zone_fails_and_old_data_stays():
 
 def test_07_a_zone_written_by_a_failed_run_is_loaded_by_the_next():
     changes = {'beta.test': {'records': BASE[1]['records'] + [{'name': 'later', 'type': 'A', 'value': '198.51.100.98'}]}}
-    # The zone file is written, then the play fails on a bad daemon setting before any handler runs.
-    rc, data = run_play(zones_with(changes), check=False, extra={'nameserver_listen_addresses': ['not-an-address']})
+    # The zone file is written, then the play fails on a daemon setting only the daemon's checker refuses
+    # (a TSIG secret that is not base64) before any handler runs.
+    rc, data = run_play(zones_with(changes), check=False, limit='ns1', extra={'nameserver_tsig_secret': 'not base64!'})
+    assert 'refused the staged configuration' in task_results(data, 'Install the checked configuration')['ns1']['msg']
     assert rc != 0
     assert task_results(data, 'Write the zone files of the zones this host is a primary of')['ns1']['changed_zones'] == ['beta.test']
     assert not query('ns1', 'later.beta.test', 'A').answer
@@ -263,6 +265,28 @@ def test_07_a_zone_written_by_a_failed_run_is_loaded_by_the_next():
     BASE[1]['records'] = changes['beta.test']['records']
     _rc, data = run_play(zones_with())
     assert all(s['changed'] == 0 for s in data['stats'].values()), data['stats']
+
+
+@pytest.mark.parametrize('extra, zones, failing, message', [
+    ({'nameserver_listen_addresses': ['not-an-ip']}, None, 'topology',
+     "nameserver_listen_addresses: 'not-an-ip' is not an IPv4 or IPv6 address"),
+    ({'nameserver_addresses': ['127.0.0.1']}, None, 'topology', "nameserver_addresses of ns1: '127.0.0.1' is a loopback address"),
+    ({'nameserver_port': 70000}, None, 'topology', 'nameserver_port of ns1: 70000 is out of range; give a number from 1 to 65535'),
+    ({'nameserver_tsig_algorithm': 'hmac-sha257'}, None, 'spec', 'hmac-sha257'),
+    ({}, [{'name': 'bad zone.test'}], 'topology', "name: 'bad zone.test' contains a space"),
+    ({}, [{'name': 'ttl.test', 'ttl': -1}], 'topology', 'nameserver_zones (zone ttl.test) ttl: -1 is out of range'),
+    ({}, [{'name': 'Alpha.test.'}], 'topology', "name: 'Alpha.test.' is the same zone as 'alpha.test'"),
+])
+def test_07_bad_input_fails_before_any_host_is_touched(extra, zones, failing, message):
+    before = all_serials(BASE_NAMES)
+    rc, data = run_play(zones_with(extra=zones) if zones else zones_with(), check=False, extra=extra)
+    assert rc != 0
+    task = ("Check the role's variables and the group's topology" if failing == 'topology' else
+            next(name for name in data['tasks'] if name.startswith('Validating arguments against arg spec')))
+    results = task_results(data, task)
+    assert sorted(results) == sorted(SERVERS) and all(message in r.get('msg', '') for r in results.values()), results
+    assert 'Gather the facts the role needs' not in data['tasks'], 'a host was contacted'
+    assert all_serials(BASE_NAMES) == before
 
 
 def test_08_removed_zone_disappears_everywhere():

@@ -1,0 +1,186 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) dnsops.nameservers contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: topology
+short_description: The name servers of a group, their zones and their delegations, worked out once
+version_added: 0.1.0
+description:
+  - Internal to the collection - the C(nameserver) and C(registrar) roles and the C(deploy) playbook call it; its
+    options and results may change between releases.
+  - Reads the variables of every host of O(group) (C(nameserver_name), C(nameserver_addresses) or the default
+    addresses from facts, C(nameserver_hidden), C(nameserver_port), C(nameserver_software), C(nameserver_primary),
+    C(nameserver_primary_group)) and the zone list, checks them, and returns the topology - every rule lives in the
+    collection's topology model, so both roles reach the same verdict on the same inventory.
+  - The servers of a zone are its C(primaries) (else the default primaries - hosts with
+    C(nameserver_primary=true) or in group O(primary_group)) and its C(secondaries) (else every other host of
+    the group); a zone with its own secondaries is delegated to the published ones among its servers only, and is
+    never in a catalog.
+  - Bad input fails naming the variable (with the host or zone), the value and the rule; nothing is contacted.
+  - Runs on the controller; changes nothing.
+author:
+  - dnsops.nameservers maintainers (@dnsops)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads variables only.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  view:
+    description: V(host) - this host's configuration (nameserver role); V(registry) - glue and delegations (registrar role).
+    type: str
+    choices: [host, registry]
+    default: host
+  group:
+    description: The inventory group of the name servers.
+    type: str
+    default: nameservers
+  primary_group:
+    description: Hosts of this group are default primaries (a host's own C(nameserver_primary_group) wins).
+    type: str
+    default: nameserver_primaries
+  zones:
+    description:
+      - The zones, in the form of the role's C(nameserver_zones).
+      - Default - with O(view=host) this host's C(nameserver_zones), with O(view=registry) every host's, each zone
+        once; read without templating each zone unless a zone holds a template, which is much faster for
+        thousands of zones than passing them here.
+    type: list
+    elements: dict
+  catalog:
+    description: Catalog zones are on (C(nameserver_catalog)).
+    type: bool
+    default: false
+  catalog_zone_suffix:
+    description: Catalog zones are named C(<primary inventory name>.<suffix>).
+    type: str
+    default: catalog.invalid
+  softwares:
+    description: The server software a host may name in C(nameserver_software) (the role's profiles); any when unset.
+    type: list
+    elements: str
+  host:
+    description: With O(view=host), the host whose configuration is returned.
+    type: str
+    default: the current host
+  catalog_consumer:
+    description:
+      - With O(view=host), how this host consumes catalogs - V(many) (every other primary's), V(one) (the first other
+        primary's) or V(none) (member zones configured one by one).
+    type: str
+    choices: [many, one, none]
+    default: none
+  zone_entry:
+    description:
+      - With O(view=host), printf-style formats of a zone's entry in the daemon's zone list, by zone type
+        (V(primary), V(secondary), V(consumer)), with C(%(name\)s), C(%(peers\)s) and the O(zone_entry_values);
+        the entries are returned joined in C(plan.zone_entries). The server profiles of the nameserver role give them.
+    type: dict
+  zone_entry_values:
+    description: Further values for O(zone_entry), such as the zone directories.
+    type: dict
+  require_addresses:
+    description: Every server of the group must have addresses.
+    type: bool
+    default: true
+  settings:
+    description: Role variables to check by their declared type and format (addresses, algorithms, ranges, lists, dicts).
+    type: dict
+  registrar_domains:
+    description: With O(view=registry), the domains to delegate; each must be a zone the servers serve.
+    type: list
+    elements: str
+  allow_single:
+    description:
+      - With O(view=registry), when set, the delegation is checked - at least 2 published servers (1 when V(true)),
+        each with addresses.
+    type: bool
+  registered:
+    description: With O(view=registry), the domains registered in the registrar account; the plan is returned for them.
+    type: list
+    elements: str
+  current_glue:
+    description:
+      - With O(view=registry), the registry's glue hosts now, as M(dnsops.nameservers.glue_host_info) returns them
+        (C(name), C(ips)); each host's addresses there are returned in RV(previous_addresses).
+    type: list
+    elements: dict
+seealso:
+  - module: dnsops.nameservers.zone_files
+'''
+
+EXAMPLES = r'''
+- name: Work out this server's zones and peers
+  dnsops.nameservers.topology:
+    group: nameservers
+    zones: "{{ nameserver_zones }}"
+    catalog_consumer: many
+  register: topology
+
+- name: Glue hosts and delegations for the registered domains
+  dnsops.nameservers.topology:
+    view: registry
+    registered: [example.com, example.net]
+  register: registry_plan
+'''
+
+RETURN = r'''
+default_primaries:
+  description: The hosts that are primaries of zones that do not name their own.
+  returned: always
+  type: list
+  elements: str
+  sample: [ns1]
+servers:
+  description: With O(view=host), every server of the group - C(host), C(name), C(addresses), C(hidden).
+  returned: success
+  type: list
+  elements: dict
+hostinfo:
+  description: With O(view=host), each host's C(port) and C(software).
+  returned: success
+  type: dict
+plan:
+  description:
+    - With O(view=host), this host's C(zones) (C(name), C(type) V(primary), V(secondary) or V(consumer), C(peers)),
+      C(peersets), C(producers), C(consumed), C(catalog_zone) and, with O(zone_entry), C(zone_entries).
+    - With O(view=registry) and O(registered), the C(glue), C(delegated) domains and C(delegations).
+  returned: success
+  type: dict
+listen:
+  description: With O(view=host), the addresses to listen on (empty - all).
+  returned: success
+  type: list
+  elements: str
+primary_zone_count:
+  description: With O(view=host), how many zones this host is a primary of.
+  returned: success
+  type: int
+inventory:
+  description:
+    - With O(view=registry), the published C(servers) (with the C(parents) their glue may live in), C(expected),
+      the C(zones) served and the C(groups) of zones by the published servers that serve them.
+  returned: success
+  type: dict
+delegated:
+  description: With O(view=registry) and O(registrar_domains), those domains, normalised.
+  returned: success
+  type: list
+  elements: str
+previous_addresses:
+  description: With O(current_glue), each host's addresses in the registry's glue now.
+  returned: success
+  type: dict
+'''
