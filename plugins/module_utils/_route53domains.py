@@ -25,7 +25,9 @@ domain's own name-server list, and ``UpdateDomainNameservers`` replaces that lis
   of it (``glue_in_parent_delegation``), so only other domains naming it keep it in use;
 - a delegation keeps the glue of the domain's own in-domain name servers as it is, and cannot name
   an in-domain server that has no glue yet;
-- every change is an operation (the seam's task), polled with ``GetOperationDetail``.
+- every change is an operation (the seam's task), polled with ``GetOperationDetail``;
+- a DS is published by submitting the DNSKEY it is computed from (``ds_input`` DNSKEY, SHA-256 only),
+  and removed by the key Id the registry gave it; .com and .net take 13 keys, other TLDs 4.
 
 Credentials and the endpoint are in ``_route53domains_auth``. Secrets never appear in an
 exception, a return value or a ``repr()``.
@@ -54,6 +56,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._names import (
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import (
     DEFAULT_MAX_WORKERS,
     DELEGATION,
+    DS_RECORDS,
     GLUE_HOSTS,
     MAX_WORKERS_BOUNDS,
     MIN_NAMESERVERS,
@@ -191,7 +194,7 @@ class Route53DomainsInfo(ProviderInfo):
     name = 'route53domains'
     title = TITLE
     options = OPTIONS
-    capabilities = frozenset([GLUE_HOSTS, DELEGATION])
+    capabilities = frozenset([GLUE_HOSTS, DELEGATION, DS_RECORDS])
     task_noun = 'Route 53 Domains operation'
     limits = Route53DomainsLimits()
     #: glue exists only in the parent domain's own name-server list (see the module docstring)
@@ -570,11 +573,11 @@ class Route53DomainsRegistrar(Registrar):
             'error': _text(answer['Message']) if answer.get('Message') else None,
         }]
 
-    # -- DS records (DNSSEC): ready for capability DS_RECORDS, not declared yet ---------
+    # -- DS records (DNSSEC) ---------------------------------------------------------------
     #
-    # Route 53 Domains takes a DNSKEY (AssociateDelegationSignerToDomain) and computes the DS itself;
-    # a DS is removed by the Id GetDomainDetail gives it. The DS modules are not offered this provider
-    # until its integration tests against the simulator exist.
+    # Route 53 Domains takes a DNSKEY (AssociateDelegationSignerToDomain) and computes the DS itself
+    # (SHA-256); a DS is removed by the Id GetDomainDetail gives it. One key change per domain at a
+    # time: the modules wait for a domain's operation before its next write.
 
     def list_ds(self, domain_name):
         domain_name = normalize_name(domain_name)

@@ -18,7 +18,9 @@ description:
   - A DS is given by its fields (O(domains[].records[].key_tag), O(domains[].records[].algorithm),
     O(domains[].records[].digest_type), O(domains[].records[].digest)) or computed from the zone's key
     (O(domains[].records[].flags), O(domains[].records[].algorithm), O(domains[].records[].public_key)),
-    as C(dnssec-dsfromkey) does (RFC 4034 5.1.4). The registrar gets what it takes, Alibaba Cloud the DS.
+    as C(dnssec-dsfromkey) does (RFC 4034 5.1.4). The registrar gets what it takes - Alibaba Cloud the DS, Amazon
+    Route 53 Domains the key (it computes the SHA-256 DS itself, so a DS given without its key, or another digest type,
+    is refused before any call).
   - Every domain and record is validated before any call, the DS sets of all domains are read (concurrently)
     before anything is written, and only what differs is written. A second run changes nothing and writes nothing.
   - A new DS must use the digest type SHA-256 (2, the default) or SHA-384 (4); SHA-1 (1) and GOST R 34.11-94 (3)
@@ -123,6 +125,9 @@ notes:
     alone and O(exclusive=true)."
   - Alibaba Cloud keeps one DS record per key tag and domain, so a key's SHA-256 and SHA-384 DS cannot both be
     registered, and a changed record for a key tag the domain has replaces it in one task, only with O(exclusive=true).
+  - Amazon Route 53 Domains (O(registrar=route53domains)) takes the DNSKEY, computes a SHA-256 DS from it, and removes
+    a DS by the id it gave the key; it takes at most 13 keys for C(.com) and C(.net) domains and 4 for other TLDs
+    (more listed records fail before any call) and one change per domain at a time (each is waited for).
 seealso:
   - module: dnsops.nameservers.domain_ds_info
   - module: dnsops.nameservers.delegation_check
@@ -254,7 +259,12 @@ registrar_calls:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dnsops.nameservers.plugins.module_utils._dnssec import removal_matcher, wanted_ds
+from ansible_collections.dnsops.nameservers.plugins.module_utils._dnssec import (
+    PUBLISH_DIGEST_TYPES,
+    digest_type_text,
+    removal_matcher,
+    wanted_ds,
+)
 from ansible_collections.dnsops.nameservers.plugins.module_utils._names import ValidationError, normalize_domain
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import (
     DS_INPUT_DNSKEY,
@@ -360,6 +370,19 @@ def validate_input(rmod):
     return requests
 
 
+def _wanted_ds(info, name, spec, field):
+    """``wanted_ds`` with the registrar's digest types; a type the RFC rules allow but the registrar does
+    not take is refused naming the registrar."""
+    digest_types = info.limits.ds_digest_types
+    try:
+        return wanted_ds(name, spec, field, digest_types=digest_types)
+    except ValidationError as exc:
+        if exc.field.endswith('.digest_type') and spec.get('digest_type') in PUBLISH_DIGEST_TYPES:
+            raise ValidationError(exc.field, exc.value, 'is a digest type %s does not take; it takes %s'
+                                  % (info.describe(), ' or '.join(digest_type_text(t) for t in digest_types)))
+        raise
+
+
 def _request(rmod, info, name, field, specs):
     if rmod.module.params['state'] == 'absent':
         if not specs:
@@ -370,7 +393,7 @@ def _request(rmod, info, name, field, specs):
     limits, wanted, fields = info.limits, [], {}
     for index, spec in enumerate(specs):
         record_field = '%s.records[%d]' % (field, index)
-        ds, dnskey, warnings = wanted_ds(name, spec, record_field, digest_types=limits.ds_digest_types)
+        ds, dnskey, warnings = _wanted_ds(info, name, spec, record_field)
         for warning in warnings:
             rmod.module.warn('%s (domain %s)' % (warning, name))
         record = DSRecord(dnskey=dnskey, **ds)
@@ -390,6 +413,9 @@ def _request(rmod, info, name, field, specs):
                                   % (record.key_tag, clash[0].text(), info.describe()))
         wanted.append(record)
         fields[record.key()] = record_field
+    # More records than the registrar takes for the domain fail here, before any call; with the records it
+    # already has (kept unless exclusive) the set is checked again once they are read.
+    limits.check_ds_records(name, wanted, '%s.records' % field)
     return Request(name, field, wanted=wanted, fields=fields)
 
 

@@ -293,13 +293,14 @@ def test_ds_records_are_read_with_their_ids_and_submitted_as_dnskey_data(stubbed
     assert registrar.calls == {'read': 2, 'write': 2}
 
 
-def test_ds_limits_by_tld_and_not_offered_to_the_modules_yet():
+def test_ds_limits_by_tld_and_the_capability_declared():
     assert PROVIDER.limits.ds_input == DS_INPUT_DNSKEY and PROVIDER.limits.ds_digest_types == (2,)
     five = [DSRecord(i, 13, 2, 'ab') for i in range(5)]
     with pytest.raises(ValidationError) as err:
         PROVIDER.limits.check_ds_records('example.org', five)
     assert 'at most 4' in str(err.value) and 'Route 53 Domains' in str(err.value)
     PROVIDER.limits.check_ds_records('example.com', five)
-    with pytest.raises(RegistrarError) as err:
-        PROVIDER.require(DS_RECORDS)
-    assert 'route53domains' in str(err.value)
+    with pytest.raises(ValidationError) as err:
+        PROVIDER.limits.check_ds_records('example.com', [DSRecord(i, 13, 2, 'ab') for i in range(14)])
+    assert 'at most 13' in str(err.value)
+    PROVIDER.require(DS_RECORDS)  # the DS modules take registrar route53domains

@@ -418,7 +418,12 @@ def test_a_dnskey_registrar_refuses_before_any_call_a_ds_without_key_another_dig
     assert without_key['field'] == 'domains[0].records[0]'
     assert 'takes the DNSKEY' in without_key['msg'] and 'registrar keys' in without_key['msg']
     sha384 = run(domain_ds, {'registrar': 'keys', 'domains': [{'name': 'example.com', 'records': [key_spec(key, digest_type=4)]}]})
-    assert sha384['field'] == 'domains[0].records[0].digest_type' and 'use 2 (SHA-256)' in sha384['msg']
+    assert sha384['field'] == 'domains[0].records[0].digest_type'
+    assert 'registrar keys' in sha384['msg'] and 'it takes 2 (SHA-256)' in sha384['msg']
+    three = run(domain_ds, {'registrar': 'keys', 'domains': [{'name': 'example.com', 'records': [
+        key_spec(k) for k in (key, other, make_key())]}]})
+    assert three['field'] == 'domains[0].records' and 'takes at most 2' in three['msg']
+    assert three['registrar_calls'] == {'read': 0, 'write': 0}
     assert registry.events == []
     registry.ds['example.com'] = [as_record(ds_of('example.com', make_key()), 'id-x')]
     too_many = run(domain_ds, {'registrar': 'keys', 'domains': [{'name': 'example.com', 'records': [key_spec(key), key_spec(other)]}]})
