@@ -105,8 +105,9 @@ demo: venv lab-up live-collection
 	    tests/lab/demo/demo.yml -e demo_report=$(DEMO_REPORT)
 	@echo; echo "== The demo's domains, as the registry and the servers see them now"; echo
 	@$(PY) tests/lab/demo/summary.py $(DEMO_REPORT)
-	@echo "Ask the registry (the parent of com, net and cn) and the servers yourself:"
-	@echo "  dig @198.51.100.2 customer-a.com NS +norecurse     # the referral and its glue"
+	@echo "Ask the registry (the parent of com, net, cn and org) and the servers yourself:"
+	@echo "  dig @198.51.100.2 customer-a.com NS +norecurse     # the referral and its glue (Alibaba Cloud)"
+	@echo "  dig @198.51.100.2 customer-d.org NS +norecurse     # a domain held at Route 53 Domains"
 	@echo "  dig @198.51.100.10 customer-a.com SOA               # ns1 (BIND), also .11 (NSD) and .12"
 	@echo "Run it again (a no-op converge): make demo.   Take the lab down: make lab-down"
 

@@ -14,6 +14,7 @@ import json
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.dnsops.nameservers.plugins.module_utils._accounts import AccountPlan, accounts_from
 from ansible_collections.dnsops.nameservers.plugins.module_utils._names import ValidationError
 from ansible_collections.dnsops.nameservers.plugins.module_utils._topology import (
     Topology,
@@ -30,7 +31,7 @@ HOST_VARIABLES = ('nameserver_name', 'nameserver_addresses', 'nameserver_hidden'
 
 ARGS = ('view', 'group', 'primary_group', 'zones', 'catalog', 'catalog_zone_suffix', 'softwares', 'host',
         'catalog_consumer', 'require_addresses', 'settings', 'registered', 'registrar_domains', 'allow_single',
-        'current_glue', 'zone_entry', 'zone_entry_values')
+        'current_glue', 'zone_entry', 'zone_entry_values', 'accounts', 'found')
 
 
 def _plain(value):
@@ -152,6 +153,8 @@ class ActionModule(ActionBase):
             out.update(self._host_view(topology, args, task_vars))
         elif view == 'registry':
             out.update(self._registry_view(topology, args))
+            if args.get('accounts') is not None and as_bool(args['accounts'], 'accounts'):
+                out.update(self._accounts_view(topology, args, task_vars))
         else:
             raise ValidationError('view', view, 'is not host or registry')
         return out
@@ -171,6 +174,21 @@ class ActionModule(ActionBase):
                 'hostinfo': dict((s.host, {'port': s.port, 'software': s.software}) for s in topology.servers),
                 'plan': plan, 'listen': listen,
                 'primary_zone_count': len(topology.primary_zones(host))}
+
+    def _accounts_view(self, topology, args, task_vars):
+        """The registrar accounts, read from the role's variables here so that their connections (secrets) are
+        never a task argument; with ``found`` (each account's glue_host_info domains, in the accounts' order),
+        the plan account by account, and a warning per served zone no account holds."""
+        accounts = accounts_from(self._resolve(task_vars.get('registrar_accounts') or []),
+                                 self._resolve(task_vars.get('registrar_connection') or {}))
+        out = {'accounts': [account.as_dict() for account in accounts]}
+        if args.get('found') is not None:
+            found = as_list(_plain(args['found']), 'found', '[[{name: example.com}]]')
+            domains = as_list(_plain(args.get('registrar_domains') or []), 'registrar_domains', "['example.com']")
+            plan = AccountPlan(topology, accounts, found, domains)
+            out['plan'] = plan.as_dict()
+            out['warnings'] = plan.warnings()
+        return out
 
     def _registry_view(self, topology, args):
         out = {'inventory': topology.registrar_inventory()}

@@ -117,6 +117,23 @@ options:
         (C(name), C(ips)); each host's addresses there are returned in RV(previous_addresses).
     type: list
     elements: dict
+  accounts:
+    description:
+      - With O(view=registry), read the registrar accounts from the variables C(registrar_accounts) (a list of
+        C(name), C(connection)) and C(registrar_connection) (the one account V(default) when C(registrar_accounts)
+        is empty), check them, and return them in RV(accounts). The connections are read from the variables, never
+        given as an option, and no message shows them.
+    type: bool
+    default: false
+  found:
+    description:
+      - With O(accounts=true), what each account holds, in the order of RV(accounts) - for each account the
+        C(domains) M(dnsops.nameservers.glue_host_info) returned with O(dnsops.nameservers.glue_host_info#module:ignore_missing=true)
+        for the zones and the name servers' parent domains. The plan is then worked out account by account
+        (RV(plan)), a domain two accounts hold is an error naming both, and each served zone no account holds is
+        a warning naming the name servers to set at its registrar.
+    type: list
+    elements: list
 seealso:
   - module: dnsops.nameservers.zone_files
 '''
@@ -157,6 +174,9 @@ plan:
     - With O(view=host), this host's C(zones) (C(name), C(type) V(primary), V(secondary) or V(consumer), C(peers)),
       C(peersets), C(producers), C(consumed), C(catalog_zone) and, with O(zone_entry), C(zone_entries).
     - With O(view=registry) and O(registered), the C(glue), C(delegated) domains and C(delegations).
+    - With O(found), also the C(account) of each C(glue) host and each of the C(delegations), the C(accounts), the
+      C(registered) domains with the C(account) holding each, and the C(unregistered) served zones (C(zone),
+      C(nameservers)) no account holds.
   returned: success
   type: dict
 listen:
@@ -183,4 +203,10 @@ previous_addresses:
   description: With O(current_glue), each host's addresses in the registry's glue now.
   returned: success
   type: dict
+accounts:
+  description: With O(accounts=true), the registrar accounts in their order - C(name), C(registrar), C(title).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"name": "alibaba", "registrar": "alicloud", "title": "Alibaba Cloud"}]
 '''

@@ -1,13 +1,14 @@
 """Print tests/lab/inventory.yml, derived from tests/lab/hosts (lab.sh writes it on every up).
 
 Group `nameservers` is every host but `registry`; the registry's addresses, the validating
-resolver's, the simulator's endpoint and the lab's credentials are variables of `all`, for the
-roles' tests and the demo.
+resolver's, the two registrar simulators' endpoints and the lab's credentials at each are variables
+of `all`, for the roles' tests and the demo.
 """
 
 import labconf
 
 creds = labconf.seed()["credentials"][0]
+aws = labconf.r53_seed()["credentials"][0]
 hosts = labconf.hosts()
 ssh_args = (f"-o UserKnownHostsFile={labconf.KNOWN_HOSTS} -o StrictHostKeyChecking=yes"
             " -o ConnectTimeout=5")
@@ -28,6 +29,9 @@ out += [
     f"    lab_simulator_endpoint: 127.0.0.1:{labconf.SIM_PORT}",
     f"    lab_access_key_id: {creds['access_key_id']}",
     f"    lab_access_key_secret: {creds['access_key_secret']}",
+    f"    lab_route53_endpoint: 127.0.0.1:{labconf.R53_PORT}",
+    f"    lab_aws_access_key_id: {aws['access_key_id']}",
+    f"    lab_aws_secret_access_key: {aws['secret_access_key']}",
     "  children:",
 ]
 groups = {"nameservers": [h for h in hosts if h[0] != "registry"],

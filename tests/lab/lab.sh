@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The lab: Debian hosts in their own namespaces on this machine, a local package repository,
-# a registry DNS server and the registrar simulator.   Usage: lab.sh up|down|status|clean
+# a registry DNS server and the two registrar simulators.   Usage: lab.sh up|down|status|clean
 #
 # Caches (kept by `down`, removed by `clean`): $LAB_CACHE/base/SUITE (debootstrap images),
 # $LAB_CACHE/repo/SUITE (the local apt repository), $LAB_CACHE/gnupg (its signing key).
@@ -23,12 +23,18 @@ CONTROLLER6=${NET6}:1
 RESOLVER4=$NET4.3
 RESOLVER6=${NET6}:3
 REPO_PORT=${LAB_REPO_PORT:-8089}
-SIM_PORT=${LAB_SIM_PORT:-18080}
+SIM_PORT=${LAB_SIM_PORT:-18080}     # the Alibaba Cloud Domain API simulator
+R53_PORT=${LAB_R53_PORT:-18081}     # the Route 53 Domains simulator
 PROPAGATION_DELAY=${LAB_PROPAGATION_DELAY:-3}
 TLDS=${LAB_TLDS:-com net cn org}
 # What a fresh server image holds (plus procps, which every Debian image has).
 BASE_PACKAGES=openssh-server,python3,iproute2,ca-certificates,procps,init-system-helpers
 SIMULATOR=$ROOT/tests/simulators/alicloud_domain.py
+R53_SIMULATOR=$ROOT/tests/simulators/route53domains.py
+# Each simulator's state and seed, in pairs: the publisher makes the registry's zones from both.
+R53_STATE=$RUN/sim/route53domains-state.json
+STATE_ARGS=(--state "$RUN/sim/state.json" --seed "$LAB_DIR/seed.json"
+            --state "$R53_STATE" --seed "$LAB_DIR/seed-route53domains.json")
 TLD_KEYS=$RUN/tld-keys              # the registry's signing keys, one per TLD, for the lab's life
 ANCHORS=/etc/unbound/lab-tld-anchors.ds  # on the registry host: their DS, the resolver's trust anchors
 SSH_KEY=$RUN/ssh/id_ed25519
@@ -305,10 +311,10 @@ registry_up() {
       for tld in $TLDS; do printf 'zone:\n  name: %s\n  zonefile: %s.zone\n' "$tld" "$tld"; done
     } > "$r/etc/nsd/nsd.conf"
     # The first zones, so NSD starts with something to serve; the publisher takes over.
-    "$LAB_PY" "$LAB_DIR/registry_publisher.py" --once --state "$RUN/sim/state.json" \
-        --seed "$LAB_DIR/seed.json" --zones-dir "$r/var/lib/nsd/lab" --tlds "$TLDS" \
+    "$LAB_PY" "$LAB_DIR/registry_publisher.py" --once "${STATE_ARGS[@]}" \
+        --zones-dir "$r/var/lib/nsd/lab" --tlds "$TLDS" \
         --registry "$NET4.$a,$NET6:$a" --serial-file "$RUN/sim/serial" \
-        --keys-dir "$TLD_KEYS" --anchors "$r$ANCHORS"
+        --keys-dir "$TLD_KEYS" --anchors "$r$ANCHORS" || die "registry: the simulators' states cannot be published"
     ssh_to "$NET4.$a" 'mkdir -p /run/nsd && chown nsd: /run/nsd 2>/dev/null; nsd-checkconf /etc/nsd/nsd.conf && (nsd-control status >/dev/null 2>&1 || service nsd start >/dev/null 2>&1 || nsd)' \
         || die "registry: NSD did not start"
     resolver_up "$a" "$r"
@@ -369,12 +375,22 @@ simulator_up() {
     wait_for 15 "simulator on 127.0.0.1:$SIM_PORT" test -e "$RUN/sim/ready"
 }
 
+# The Route 53 Domains simulator: same command line, its own port, state, request log and seed.
+route53_up() {
+    mkdir -p "$RUN/sim"
+    recorded_alive "$RUN/pids/route53domains" && return 0
+    rm -f "$RUN/sim/route53domains-ready"
+    start_daemon route53domains "$RUN/sim/route53domains.log" "$LAB_PY" "$R53_SIMULATOR" \
+        --listen "127.0.0.1:$R53_PORT" --state "$R53_STATE" --seed "$LAB_DIR/seed-route53domains.json" \
+        --log "$RUN/sim/route53domains-requests.jsonl" --ready-file "$RUN/sim/route53domains-ready"
+    wait_for 15 "Route 53 Domains simulator on 127.0.0.1:$R53_PORT" test -e "$RUN/sim/route53domains-ready"
+}
+
 publisher_up() {
     recorded_alive "$RUN/pids/publisher" && return 0
     local a; a=$(registry_addr)
     start_daemon publisher "$RUN/sim/publisher.log" "$LAB_PY" "$LAB_DIR/registry_publisher.py" \
-        --state "$RUN/sim/state.json" --seed "$LAB_DIR/seed.json" \
-        --zones-dir "$RUN/hosts/registry/root/var/lib/nsd/lab" --tlds "$TLDS" \
+        "${STATE_ARGS[@]}" --zones-dir "$RUN/hosts/registry/root/var/lib/nsd/lab" --tlds "$TLDS" \
         --registry "$NET4.$a,$NET6:$a" --serial-file "$RUN/sim/serial" \
         --keys-dir "$TLD_KEYS" --anchors "$RUN/hosts/registry/root$ANCHORS" \
         --delay "$PROPAGATION_DELAY" --reload-pid-file "$RUN/hosts/registry/pid"
@@ -413,6 +429,7 @@ cmd_up() {
         wait_for 15 "sshd on $1" ssh_to "$NET4.$2" true
     done
     simulator_up
+    route53_up
     registry_up
     publisher_up
     "$LAB_PY" "$LAB_DIR/inventory.py" > "$LAB_DIR/inventory.yml.tmp"

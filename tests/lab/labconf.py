@@ -6,7 +6,8 @@ import os
 LAB_DIR = os.path.dirname(os.path.abspath(__file__))
 RUN = os.environ.get("LAB_RUN", "/run/dnsops-lab")
 CACHE = os.environ.get("LAB_CACHE", "/var/lib/dnsops-lab")
-SIM_PORT = int(os.environ.get("LAB_SIM_PORT", "18080"))
+SIM_PORT = int(os.environ.get("LAB_SIM_PORT", "18080"))  # the Alibaba Cloud Domain API simulator
+R53_PORT = int(os.environ.get("LAB_R53_PORT", "18081"))  # the Route 53 Domains simulator
 REPO_PORT = int(os.environ.get("LAB_REPO_PORT", "8089"))
 TLDS = os.environ.get("LAB_TLDS", "com net cn org").split()
 NET4, NET6 = "198.51.100.", "2001:db8:100::"
@@ -16,6 +17,9 @@ SSH_KEY = os.path.join(RUN, "ssh", "id_ed25519")
 KNOWN_HOSTS = os.path.join(RUN, "ssh", "known_hosts")
 STATE = os.path.join(RUN, "sim", "state.json")
 SEED = os.path.join(LAB_DIR, "seed.json")
+R53_STATE = os.path.join(RUN, "sim", "route53domains-state.json")
+R53_SEED = os.path.join(LAB_DIR, "seed-route53domains.json")
+R53_LOG = os.path.join(RUN, "sim", "route53domains-requests.jsonl")
 TLD_KEYS = os.path.join(RUN, "tld-keys")
 ANCHORS = os.path.join(RUN, "hosts", "registry", "root", "etc", "unbound", "lab-tld-anchors.ds")
 
@@ -33,5 +37,12 @@ def hosts():
 
 
 def seed():
+    """The Alibaba Cloud simulator's seed."""
     with open(SEED, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def r53_seed():
+    """The Route 53 Domains simulator's seed."""
+    with open(R53_SEED, encoding="utf-8") as f:
         return json.load(f)

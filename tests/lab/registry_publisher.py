@@ -1,12 +1,19 @@
-"""Publish the registrar simulator's delegations as the lab registry's signed top-level zones.
+"""Publish the registrar simulators' delegations as the lab registry's signed top-level zones.
 
-Watches the simulator's STATE.json; every change is published after --delay seconds (the
+Watches the simulators' state files (--state, once per simulator: the Alibaba Cloud one and the
+Route 53 Domains one, each with its --seed); every change is published after --delay seconds (the
 registry's propagation delay): one zone file per served TLD (SOA with a rising serial, the
 registry's own NS, and for every domain under the TLD its NS records, its DS records, and the
 A/AAAA glue of those of its name servers that are registered hosts inside the TLD), signed with
 the TLD's key (NSEC), then NSD inside the registry host is told to reload (`nsd-control reload`,
 run in the host's namespaces by nsenter). Only zones whose content changed are signed and
 written again; nothing else is restarted.
+
+The registry takes every domain from the account that holds it, as a real registry takes each
+from its registrar: the union of the states. A domain held in two of them is a seed error: `--once`
+refuses it (exit 1, naming both), the watcher leaves the zones as they were until it is gone.
+The two states have one shape for what is published (`nameservers`, `hosts`: glue addresses by
+host name); Route 53's DS records are its `dnssec_keys` (the DS it computed from each key).
 
 Each TLD has one key (ECDSA P-256, flags 257: it signs the whole zone), made on first use and
 kept in --keys-dir for the lab's life; --anchors gets the DS of every TLD key, the trust anchors
@@ -15,7 +22,9 @@ cryptography: the project's virtualenv.
 
 Glue rule: a host gets glue in a TLD zone when some domain of that zone names it as a name
 server and the host's name is inside that TLD (what a registry can publish without becoming
-authoritative for someone else's zone). Hosts nobody delegates to get none. DS rule: a domain's
+authoritative for someone else's zone); its addresses are those the account holding its parent
+domain (the longest registered domain the host lies in) registered: Alibaba Cloud's host object,
+Route 53's GlueIps in the parent's own list. Hosts nobody delegates to get none. DS rule: a domain's
 DS records are published as the registrar holds them, whether or not they match a key of the
 child (as a real registry does: that is how a bad DS breaks a domain).
 """
@@ -48,21 +57,73 @@ def log(msg):
     print(time.strftime("%H:%M:%S"), msg, flush=True)
 
 
-def read_domains(state_path, seed_path):
-    """{domain: {"nameservers": [...], "hosts": {host: [ip, ...]}}} from the state, else the seed."""
-    try:
-        with open(state_path, encoding="utf-8") as f:
-            return json.load(f).get("domains", {})
-    except FileNotFoundError:
-        with open(seed_path, encoding="utf-8") as f:
-            seed = json.load(f)
-        return {d["name"]: {"nameservers": d.get("nameservers", []),
-                            "hosts": {h["name"]: h["ips"] for h in d.get("hosts", [])}}
-                for d in seed["domains"]}
+class SeedError(Exception):
+    """The simulators' states cannot be published together (a domain held in two accounts)."""
 
 
 def norm(name):
     return name.strip().rstrip(".").lower()
+
+
+def ds_of_key(name, key):
+    """The DS (SHA-256) of a DNSKEY given as a Route 53 seed gives it (algorithm, flags, public_key)."""
+    dnskey = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DNSKEY,
+                                 f"{key['flags']} 3 {key['algorithm']} {key['public_key']}")
+    ds = dns.dnssec.make_ds(name + ".", dnskey, "SHA256")
+    return {"key_tag": ds.key_tag, "algorithm": ds.algorithm, "digest_type": ds.digest_type, "digest": ds.digest.hex()}
+
+
+def domains_of_state(state):
+    """{domain: {"nameservers", "hosts", "ds"}} of either simulator's state."""
+    out = {}
+    for name, dom in (state.get("domains") or {}).items():
+        ds = dom.get("ds")
+        if ds is None:  # Route 53 Domains: the DS it computed from each key
+            ds = [{k: key[k] for k in ("key_tag", "algorithm", "digest_type", "digest")}
+                  for key in dom.get("dnssec_keys") or []]
+        out[norm(name)] = {"nameservers": dom.get("nameservers") or [], "hosts": dom.get("hosts") or {}, "ds": ds}
+    return out
+
+
+def domains_of_seed(seed):
+    """The same from a seed (either simulator's form), for a state that does not exist yet."""
+    out = {}
+    for dom in seed["domains"]:
+        name = norm(dom["name"])
+        nameservers, hosts = [], {h["name"]: h["ips"] for h in dom.get("hosts", [])}
+        for entry in dom.get("nameservers", []):
+            if isinstance(entry, dict):  # Route 53: {"name", "glue_ips"}
+                nameservers.append(entry["name"])
+                if entry.get("glue_ips"):
+                    hosts[entry["name"]] = entry["glue_ips"]
+            else:
+                nameservers.append(entry)
+        ds = dom.get("ds") or [ds_of_key(name, key) for key in dom.get("dnssec_keys", [])]
+        out[name] = {"nameservers": nameservers, "hosts": hosts, "ds": ds}
+    return out
+
+
+def read_source(state_path, seed_path):
+    """One simulator's domains: from its state, else its seed."""
+    try:
+        with open(state_path, encoding="utf-8") as f:
+            return domains_of_state(json.load(f))
+    except FileNotFoundError:
+        with open(seed_path, encoding="utf-8") as f:
+            return domains_of_seed(json.load(f))
+
+
+def merge(sources):
+    """The union of [(label, domains)]; SeedError when a domain is in two of them."""
+    merged, holder = {}, {}
+    for label, domains in sources:
+        for name, dom in domains.items():
+            if name in holder:
+                raise SeedError(f"{name} is held in two registrar accounts ({holder[name]} and {label}); "
+                                "a domain has one registrar: remove it from one of the seeds")
+            holder[name] = label
+            merged[name] = dom
+    return merged
 
 
 def zone_of(name, tlds):
@@ -89,12 +150,26 @@ def ds_lines(dname, records):
     return lines
 
 
+def glue_addresses(host, domains):
+    """A host's glue: the addresses its parent domain's account registered for it, or None."""
+    labels = host.split(".")
+    for i in range(1, len(labels) - 1):  # the longest registered parent first
+        parent = domains.get(".".join(labels[i:]))
+        if parent is not None:
+            hosts = {norm(h): ips for h, ips in (parent.get("hosts") or {}).items()}
+            return set(hosts[host]) if hosts.get(host) else None
+    return None
+
+
 def zone_bodies(domains, tlds, registry_addrs):
     """{tld: zone text without the SOA} for every served TLD."""
-    addresses = {}  # every registered host: its addresses
+    domains = {norm(name): dom for name, dom in domains.items()}
+    addresses = {}  # every host some domain names: its glue, when its parent's account registered some
     for dom in domains.values():
-        for host, ips in (dom.get("hosts") or {}).items():
-            addresses.setdefault(norm(host), set()).update(ips)
+        for ns in dom.get("nameservers") or []:
+            ips = glue_addresses(norm(ns), domains)
+            if ips:
+                addresses[norm(ns)] = ips
     bodies = {}
     for tld in tlds:
         lines = [f"{tld}. {TTL} IN NS a.nic.{tld}."]
@@ -222,20 +297,35 @@ class Publisher:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
         log(f"reload: rc={res.returncode} {res.stdout.strip()} {res.stderr.strip()}".rstrip())
 
+    def read_all(self):
+        """The union of the simulators' domains (SeedError when a domain is in two)."""
+        return merge([(os.path.basename(state), read_source(state, seed))
+                      for state, seed in zip(self.args.state, self.args.seed)])
+
     def watch(self):
-        """Poll the state; each distinct state is published `delay` seconds after it was seen."""
+        """Poll the states; each distinct set of states is published `delay` seconds after it was seen."""
         pending = []  # (due, domains)
         last_digest = None
+        refused = None
         while True:
             try:
-                with open(self.args.state, "rb") as f:
-                    raw = f.read()
-                digest = hashlib.sha256(raw).hexdigest()
+                raws = []
+                for state in self.args.state:
+                    with open(state, "rb") as f:
+                        raws.append(f.read())
+                digest = hashlib.sha256(b"\0".join(raws)).hexdigest()
                 if digest != last_digest:
                     last_digest = digest
-                    pending.append((time.monotonic() + self.args.delay, json.loads(raw).get("domains", {})))
+                    sources = [(os.path.basename(state), domains_of_state(json.loads(raw)))
+                               for state, raw in zip(self.args.state, raws)]
+                    pending.append((time.monotonic() + self.args.delay, merge(sources)))
+                    refused = None
             except (FileNotFoundError, ValueError):
                 pass  # not there yet, or caught mid-write by a non-atomic writer: next poll
+            except SeedError as exc:
+                if str(exc) != refused:  # said once per state, and the zones stay as they were
+                    refused = str(exc)
+                    log(f"not published: {exc}")
             now = time.monotonic()
             while pending and pending[0][0] <= now:
                 unused, domains = pending.pop(0)
@@ -249,8 +339,9 @@ class Publisher:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
-    p.add_argument("--state", required=True, help="the simulator's STATE.json")
-    p.add_argument("--seed", required=True, help="SEED.json, used while there is no state yet")
+    p.add_argument("--state", required=True, action="append",
+                   help="a simulator's STATE.json (once per simulator, each followed by its --seed)")
+    p.add_argument("--seed", required=True, action="append", help="its SEED.json, used while there is no state yet")
     p.add_argument("--zones-dir", required=True, help="where the registry's NSD reads its zones")
     p.add_argument("--tlds", default="com net cn org", help="served TLDs, space separated")
     p.add_argument("--registry", required=True, help="the registry's addresses, comma separated")
@@ -261,11 +352,17 @@ def main():
     p.add_argument("--reload-pid-file", help="the registry host's pid file (lab.sh); no reload without")
     p.add_argument("--once", action="store_true", help="write the zones for the current state and exit")
     args = p.parse_args()
+    if len(args.state) != len(args.seed):
+        p.error("give each --state its --seed")
     pub = Publisher(args)
     if args.once:
-        pub.publish(read_domains(args.state, args.seed))
+        try:
+            pub.publish(pub.read_all())
+        except SeedError as exc:
+            print(f"registry_publisher: {exc}", file=sys.stderr)
+            return 1
         return 0
-    log(f"watching {args.state}, delay {args.delay} s")
+    log(f"watching {' '.join(args.state)}, delay {args.delay} s")
     pub.watch()
     return 0
 

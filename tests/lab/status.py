@@ -1,5 +1,5 @@
 """`make lab-status`: every host, its addresses, and whether its sshd, its DNS daemon, the
-validating resolver, the package repository, the simulator and the publisher answer. Stdlib
+validating resolver, the package repository, the two registrar simulators and the publisher answer. Stdlib
 only; exits 0 always."""
 
 import json
@@ -66,6 +66,17 @@ def http(url):
         return exc
 
 
+def simulator(port):
+    """Whether a registrar simulator answers on its admin endpoint, and how many domains it holds."""
+    sim = http(f"http://127.0.0.1:{port}/_admin/state")
+    if not isinstance(sim, bytes):
+        return f"no ({sim})"
+    try:
+        return f"answers ({len(json.loads(sim).get('domains', {}))} domains)"
+    except ValueError:
+        return "answers"
+
+
 print(f"lab run directory {labconf.RUN}" + ("" if os.path.isdir(labconf.RUN) else " (absent: the lab is down)"))
 for name, suite, a4, a6 in labconf.hosts():
     first = alive(os.path.join(labconf.RUN, "hosts", name, "pid"))
@@ -75,15 +86,10 @@ print(f"{'resolver':9} {'registry':9} {labconf.RESOLVER4:15} {labconf.RESOLVER6:
 repo = http(f"http://{labconf.CONTROLLER4}:{labconf.REPO_PORT}/lab-archive-keyring.gpg")
 print(f"repository   http://{labconf.CONTROLLER4}:{labconf.REPO_PORT}/: {alive(os.path.join(labconf.RUN, 'pids', 'repo-http'))}, "
       + ("answers" if isinstance(repo, bytes) else f"no ({repo})"))
-sim = http(f"http://127.0.0.1:{labconf.SIM_PORT}/_admin/state")
-if isinstance(sim, bytes):
-    try:
-        simtxt = f"answers ({len(json.loads(sim).get('domains', {}))} domains)"
-    except ValueError:
-        simtxt = "answers"
-else:
-    simtxt = f"no ({sim})"
-print(f"simulator    http://127.0.0.1:{labconf.SIM_PORT}/: {alive(os.path.join(labconf.RUN, 'pids', 'simulator'))}, {simtxt}")
+for registrar, port, pid in (("alicloud", labconf.SIM_PORT, "simulator"),
+                             ("route53domains", labconf.R53_PORT, "route53domains")):
+    print(f"simulator    {registrar:14} http://127.0.0.1:{port}/: {alive(os.path.join(labconf.RUN, 'pids', pid))}, "
+          f"{simulator(port)}")
 try:
     serial = open(os.path.join(labconf.RUN, "sim", "serial"), encoding="utf-8").read().strip()
 except OSError:

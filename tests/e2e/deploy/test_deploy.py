@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """End-to-end: the one playbook (dnsops.nameservers.deploy) against the lab, with the demo's
-inventory. Real SSH to the lab hosts, real BIND and NSD, the registrar simulator over HTTP,
-the registry's NSD serving the referrals, and dnspython asking all of them.
+inventory. Real SSH to the lab hosts, real BIND and NSD, two registrar accounts (the Alibaba
+Cloud and the Route 53 Domains simulators over HTTP, one run for both), the registry's NSD serving
+the referrals of both, and dnspython asking all of them.
 
 The lab must be up with fresh hosts (make e2e-test brings it up and down). The tests run in
 order and share the lab's state.
@@ -34,12 +35,15 @@ SERVERS = {'ns1.example.com': '198.51.100.10', 'ns2.example.com': '198.51.100.11
 NS_NAMES = sorted(SERVERS)
 NS2_NEW = '198.51.100.21'
 SIMULATOR_LOG = '/run/dnsops-lab/sim/requests.jsonl'
-CUSTOMER_D = {'name': 'customer-d.org', 'records': [{'name': '@', 'type': 'A', 'value': '198.51.100.86'}]}
+ROUTE53_LOG = '/run/dnsops-lab/sim/route53domains-requests.jsonl'
+ROUTE53_DOMAIN = 'customer-d.org'  # the demo's domain at Route 53 Domains (tests/lab/seed-route53domains.json)
+CUSTOMER_E = {'name': 'customer-e.com', 'records': [{'name': '@', 'type': 'A', 'value': '198.51.100.87'}]}
 WORK = '/tmp/dnsops-e2e-deploy'
 
 with open(os.path.join(LAB, 'inventory.yml')) as _handle:
     LAB_VARS = yaml.safe_load(_handle)['all']['vars']
 SIMULATOR = 'http://' + LAB_VARS['lab_simulator_endpoint']
+ROUTE53 = 'http://' + LAB_VARS['lab_route53_endpoint']
 with open(os.path.join(LAB, 'demo', 'inventory.yml')) as _handle:
     DEMO = yaml.safe_load(_handle)['all']['children']['nameservers']
 ZONES = DEMO['vars']['nameserver_zones']
@@ -80,18 +84,23 @@ def deploy(extra=None, expect_rc=0, inventories=()):
     return playbook('dnsops.nameservers.deploy', extra, expect_rc, inventories)
 
 
-def admin(path, body=None):
-    request = urllib.request.Request(SIMULATOR + '/_admin/' + path, method='POST' if body is not None else 'GET',
+def admin(path, body=None, simulator=SIMULATOR):
+    request = urllib.request.Request(simulator + '/_admin/' + path, method='POST' if body is not None else 'GET',
                                      data=json.dumps(body).encode() if body is not None else None,
                                      headers={'Content-Type': 'application/json'})
     with urllib.request.urlopen(request, timeout=10) as answer:
         return json.loads(answer.read().decode())
 
 
-def write_count():
-    """The writes the simulator accepted so far, from its request log."""
-    with open(SIMULATOR_LOG) as handle:
+def write_count(log=SIMULATOR_LOG):
+    """The writes a simulator (by default Alibaba Cloud's) accepted so far, from its request log."""
+    with open(log) as handle:
         return [entry for entry in map(json.loads, handle) if entry['write']]
+
+
+def registrar_domain(zone):
+    """A zone's record in the state of the simulator holding it."""
+    return admin('state', simulator=ROUTE53 if zone == ROUTE53_DOMAIN else SIMULATOR)['domains'][zone]
 
 
 def ask(server, name, rdtype):
@@ -137,8 +146,9 @@ def test_deploy_from_scratch():
     assert sorted(hosts) == NS_NAMES
     for name, address in SERVERS.items():
         assert address in hosts[name]
+    assert ROUTE53_DOMAIN in ZONE_NAMES and ROUTE53_DOMAIN not in state['domains']
     for zone in ZONE_NAMES:
-        assert sorted(state['domains'][zone]['nameservers']) == NS_NAMES
+        assert sorted(registrar_domain(zone)['nameservers']) == NS_NAMES
         # the registry's DNS publishes it, and every server answers for it with one serial
         names, glue = wait_for(lambda z=zone: referral(z) if referral(z)[0] == NS_NAMES else None, 'referral of ' + zone)
         if zone.endswith('.com'):
@@ -148,26 +158,42 @@ def test_deploy_from_scratch():
         assert len(set(serial(address, zone) for address in SERVERS.values())) == 1
 
 
+def test_the_route53_domain_is_delegated_at_route53_in_the_same_run():
+    # One operation for it, at Route 53 Domains; the glue it needs is com's (Alibaba Cloud's example.com).
+    writes = write_count(ROUTE53_LOG)
+    assert [(w['action'], w['params']['DomainName']) for w in writes] == [('UpdateDomainNameservers', ROUTE53_DOMAIN)]
+    assert sorted(n['Name'] for n in writes[0]['params']['Nameservers']) == NS_NAMES
+    assert not any('GlueIps' in n for n in writes[0]['params']['Nameservers'])
+    # The registry (its org zone, from the Route 53 state) refers to the servers, which answer for it.
+    names, glue = referral(ROUTE53_DOMAIN)
+    assert names == NS_NAMES and glue == {}  # org has no glue for names under com
+    for address in SERVERS.values():
+        assert ask(address, ROUTE53_DOMAIN, 'A').answer[0][0].address == '198.51.100.86'
+    # Nothing the Alibaba Cloud account was asked to write is about it.
+    assert ROUTE53_DOMAIN not in json.dumps(write_count())
+
+
 def test_second_run_changes_nothing_and_writes_nothing():
-    before = len(write_count())
+    before = (len(write_count()), len(write_count(ROUTE53_LOG)))
     recap = deploy()[0]
     assert all(stats['changed'] == 0 for stats in recap.values()), recap
-    assert len(write_count()) == before
+    assert (len(write_count()), len(write_count(ROUTE53_LOG))) == before
 
 
 def test_a_new_customer_domain_changes_only_that_domain():
-    admin('domains/customer-d.org', {'instance_id': 'S20261W0000005',
+    admin('domains/customer-e.com', {'instance_id': 'S20261W0000005',
                                      'nameservers': ['dns1.hichina.com', 'dns2.hichina.com']})
     serials = dict((zone, serial(SERVERS['ns1.example.com'], zone)) for zone in ZONE_NAMES)
-    before = len(write_count())
-    deploy({'nameserver_zones': ZONES + [CUSTOMER_D]})
-    new_writes = write_count()[before:]
+    before = (len(write_count()), len(write_count(ROUTE53_LOG)))
+    deploy({'nameserver_zones': ZONES + [CUSTOMER_E]})
+    new_writes = write_count()[before[0]:]
     assert [w['action'] for w in new_writes] == ['SaveBatchTaskForModifyingDomainDns']
-    assert [v for k, v in new_writes[0]['params'].items() if k.startswith('DomainName.')] == ['customer-d.org']
+    assert [v for k, v in new_writes[0]['params'].items() if k.startswith('DomainName.')] == ['customer-e.com']
+    assert len(write_count(ROUTE53_LOG)) == before[1]
     assert dict((zone, serial(SERVERS['ns1.example.com'], zone)) for zone in ZONE_NAMES) == serials
-    wait_for(lambda: referral('customer-d.org')[0] == NS_NAMES, 'referral of customer-d.org')
+    wait_for(lambda: referral('customer-e.com')[0] == NS_NAMES, 'referral of customer-e.com')
     for address in SERVERS.values():
-        wait_for(lambda a=address: ask(a, 'customer-d.org', 'A').flags & dns.flags.AA, 'customer-d.org on ' + address)
+        wait_for(lambda a=address: ask(a, 'customer-e.com', 'A').flags & dns.flags.AA, 'customer-e.com on ' + address)
 
 
 def test_changing_the_address_of_ns2():
@@ -175,7 +201,7 @@ def test_changing_the_address_of_ns2():
     subprocess.run(['ansible'] + INVENTORIES + ['ns2', '-m', 'ansible.builtin.command',
                                                 '-a', 'ip addr replace %s/24 dev eth0' % NS2_NEW],
                    cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    output = deploy({'nameserver_zones': ZONES + [CUSTOMER_D]}, inventories=ns2_moved_inventory())[1]
+    output = deploy({'nameserver_zones': ZONES + [CUSTOMER_E]}, inventories=ns2_moved_inventory())[1]
     # The pre-delegation check asked the new address before the glue changed at the registry.
     precheck = output.index('Ask every published name server for every zone')
     glue_change = output.index('Ensure a glue host for every published name server')
@@ -191,7 +217,7 @@ def test_changing_the_address_of_ns2():
 
 
 def test_wrong_glue_is_found_and_repaired():
-    extra = {'nameserver_zones': ZONES + [CUSTOMER_D]}
+    extra = {'nameserver_zones': ZONES + [CUSTOMER_E]}
     moved = ns2_moved_inventory()
     # Someone sets ns1's glue to a wrong address by hand at the registry.
     admin('domains/example.com', {'hosts': dict(admin('state')['domains']['example.com']['hosts'],

@@ -50,3 +50,24 @@ def registrar_call(request):
                 raise
             time.sleep(0.5)
     raise AssertionError("the domain's tasks never finished")
+
+
+def route53():
+    """A boto3 client of the lab's Route 53 Domains simulator, with the lab's AWS-style credentials."""
+    import boto3
+    cred = labconf.r53_seed()["credentials"][0]
+    return boto3.client("route53domains", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{labconf.R53_PORT}",
+                        aws_access_key_id=cred["access_key_id"], aws_secret_access_key=cred["secret_access_key"])
+
+
+def route53_call(operation, **params):
+    """One Route 53 Domains change through boto3; waits until its operation has succeeded."""
+    client = route53()
+    operation_id = getattr(client, operation)(**params)["OperationId"]
+    for unused in range(100):
+        detail = client.get_operation_detail(OperationId=operation_id)
+        if detail["Status"] not in ("SUBMITTED", "IN_PROGRESS"):
+            assert detail["Status"] == "SUCCESSFUL", detail
+            return detail
+        time.sleep(0.2)
+    raise AssertionError(f"operation {operation_id} never finished")

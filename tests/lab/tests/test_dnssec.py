@@ -21,7 +21,7 @@ import dns.rdatatype
 import dns.zone
 import pytest
 
-from conftest import labconf, registrar_call
+from conftest import labconf, registrar_call, route53_call
 
 HOSTS = {name: (suite, a4, a6) for name, suite, a4, a6 in labconf.hosts()}
 REGISTRY = HOSTS["registry"][1]
@@ -225,6 +225,27 @@ def test_a_ds_matching_no_key_makes_the_resolver_fail(signed_zone):
     ssh(REGISTRY, f"unbound-control flush_bogus >/dev/null && unbound-control flush_infra all >/dev/null"
                   f" && unbound-control flush_zone {DOMAIN} >/dev/null")
     until(f"{DOMAIN} validated again", lambda: ask(RESOLVER, DOMAIN, "SOA"), validated)
+
+
+def test_a_key_submitted_through_route53_becomes_a_signed_ds_in_its_tld():
+    """Route 53 Domains takes the DNSKEY and computes the DS; the registry publishes that DS, signed."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    domain = labconf.r53_seed()["domains"][0]["name"]
+    tld = domain.rsplit(".", 1)[1]
+    dnskey = dns.dnssec.make_dnskey(ec.generate_private_key(ec.SECP256R1()).public_key(),
+                                    dns.dnssec.Algorithm.ECDSAP256SHA256, flags=257)
+    route53_call("associate_delegation_signer_to_domain", DomainName=domain, SigningAttributes={
+        "Algorithm": 13, "Flags": 257, "PublicKey": dnskey.to_text().split(" ", 3)[3].replace(" ", "")})
+    answer = until(f"the DS of {domain} at the registry", lambda: ask(REGISTRY, domain, "DS", recursion=False),
+                   lambda r: bool(r.answer))
+    assert answer.flags & dns.flags.AA, answer
+    ds = answer.find_rrset(answer.answer, dns.name.from_text(domain), dns.rdataclass.IN, dns.rdatatype.DS)
+    assert list(ds) == [dns.dnssec.make_ds(domain + ".", dnskey, "SHA256")]
+    keys = ask(REGISTRY, tld, "DNSKEY", recursion=False)
+    tld_name = dns.name.from_text(tld)
+    tld_keys = {tld_name: keys.find_rrset(keys.answer, tld_name, dns.rdataclass.IN, dns.rdatatype.DNSKEY)}
+    rrsig = answer.find_rrset(answer.answer, ds.name, dns.rdataclass.IN, dns.rdatatype.RRSIG, dns.rdatatype.DS)
+    dns.dnssec.validate(ds, rrsig, tld_keys)  # raises unless the TLD's key signed it
 
 
 def test_status_shows_the_resolver():

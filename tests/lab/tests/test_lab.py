@@ -18,7 +18,7 @@ import dns.query
 import dns.rdatatype
 import pytest
 
-from conftest import LAB_DIR, lab, labconf, registrar_call
+from conftest import LAB_DIR, lab, labconf, registrar_call, route53_call
 
 ROOT = os.path.dirname(os.path.dirname(LAB_DIR))
 INVENTORY = os.path.join(LAB_DIR, "inventory.yml")
@@ -188,13 +188,58 @@ def test_delegation_written_at_the_simulator_reaches_the_registry():
             assert (f"{host}.{name}", ip) in additional, r
 
 
+def test_a_route53_delegation_with_glue_in_its_own_list_reaches_the_registry():
+    domain = labconf.r53_seed()["domains"][0]["name"]
+    name = domain + "."
+    unused, ns = referral(name, 0)
+    assert f"ns1.{name}" not in ns
+    # Route 53 Domains has no host objects: the glue is the GlueIps of the domain's own name servers.
+    glue = {"ns1": ("198.51.100.10", "2001:db8:100::10"), "ns2": ("198.51.100.11",)}
+    route53_call("update_domain_nameservers", DomainName=domain,
+                 Nameservers=[{"Name": f"{host}.{domain}", "GlueIps": list(ips)} for host, ips in glue.items()])
+    r, ns = referral(name, 60)
+    assert ns == {f"ns1.{name}", f"ns2.{name}"}, r
+    assert not r.answer and not (r.flags & dns.flags.AA), r
+    additional = {(str(rrset.name), rr.address) for rrset in r.additional for rr in rrset}
+    assert additional == {(f"{host}.{name}", ip) for host, ips in glue.items() for ip in ips}, r
+
+
+def test_a_domain_in_both_registrar_accounts_is_not_published(tmp_path):
+    """The registry takes each domain from the one account holding it: a seed naming it twice is refused."""
+    both = labconf.r53_seed()
+    both["domains"].append({"name": labconf.seed()["domains"][0]["name"], "nameservers": ["ns-1.awsdns-01.org"]})
+    seed = tmp_path / "seed-route53domains.json"
+    seed.write_text(json.dumps(both))
+    cmd = [sys.executable, os.path.join(LAB_DIR, "registry_publisher.py"), "--once",
+           "--state", str(tmp_path / "none.json"), "--seed", labconf.SEED,
+           "--state", str(tmp_path / "none-either.json"), "--seed", str(seed),
+           "--zones-dir", str(tmp_path), "--registry", HOSTS["registry"][1],
+           "--serial-file", str(tmp_path / "serial"), "--keys-dir", str(tmp_path / "keys")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert proc.returncode == 1, proc
+    assert f"{both['domains'][-1]['name']} is held in two registrar accounts" in proc.stderr
+    assert not list(tmp_path.glob("*.zone"))
+
+
+def test_status_shows_both_simulators():
+    out = subprocess.run([sys.executable, os.path.join(LAB_DIR, "status.py")],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    lines = [line for line in out.splitlines() if line.startswith("simulator")]
+    assert len(lines) == 2, out
+    assert f"alicloud       http://127.0.0.1:{labconf.SIM_PORT}/" in lines[0] and "answers (4 domains)" in lines[0]
+    assert f"route53domains http://127.0.0.1:{labconf.R53_PORT}/" in lines[1] and "answers (1 domains)" in lines[1]
+
+
 def test_down_leaves_nothing_but_the_bases():
-    recorded = []
+    recorded, daemons = [], []
     for dirpath, unused, files in os.walk(labconf.RUN):
         for f in files:
             if f == "pid" or os.path.basename(dirpath) == "pids":
                 recorded.append(open(os.path.join(dirpath, f), encoding="utf-8").read().split()[0])
-    assert len(recorded) >= len(HOSTS) + 2  # the hosts, the repository server, the publisher
+                if os.path.basename(dirpath) == "pids":
+                    daemons.append(f)
+    assert len(recorded) >= len(HOSTS) + 4
+    assert sorted(daemons) == ["publisher", "repo-http", "route53domains", "simulator"]
     lab("down")
     assert not os.path.exists(labconf.RUN)
     for pid in recorded:  # gone, or a zombie this machine's pid 1 has not reaped yet

@@ -1,0 +1,213 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dnsops.nameservers contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Several registrar accounts: which holds each domain, where each glue host is written, what is delegated
+where, what no account holds, and each registrar's own rules, all before any write."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.dnsops.nameservers.plugins.module_utils._accounts import AccountPlan, accounts_from
+from ansible_collections.dnsops.nameservers.plugins.module_utils._names import ValidationError
+from ansible_collections.dnsops.nameservers.plugins.module_utils._topology import Topology
+
+SECRET = 'secret-do-not-print'
+ALIBABA = {'name': 'alibaba', 'connection': {'access_key_id': 'LTAI', 'access_key_secret': SECRET}}
+AWS = {'name': 'aws', 'connection': {'registrar': 'route53domains', 'access_key': 'AKIA', 'secret_key': SECRET}}
+AWS_NS = ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.com']
+
+
+def host(name, server_name, addresses, **variables):
+    variables.update(host=name, nameserver_name=server_name, nameserver_addresses=addresses)
+    return variables
+
+
+NS1 = host('ns1', 'ns1.example.com', ['198.51.100.10', '2001:db8:100::10'], nameserver_primary=True)
+NS2 = host('ns2', 'ns2.example.com', ['198.51.100.11'])
+NS3 = host('ns3', 'ns3.example.com', ['198.51.100.12'])
+
+
+def domain(name, nameservers=AWS_NS, hosts=()):
+    return {'name': name, 'nameservers': list(nameservers), 'hosts': [{'name': h, 'ips': ['192.0.2.1']} for h in hosts]}
+
+
+def plan(zones, found, accounts=(ALIBABA, AWS), hosts=(NS1, NS2, NS3), registrar_domains=()):
+    topology = Topology([dict(h) for h in hosts], zones)
+    return AccountPlan(topology, accounts_from(list(accounts), {}), found, list(registrar_domains))
+
+
+def refused(*args, **kwargs):
+    with pytest.raises(ValidationError) as info:
+        plan(*args, **kwargs)
+    assert SECRET not in str(info.value)
+    return str(info.value)
+
+
+ZONES = [{'name': 'example.com'}, {'name': 'customer-a.com'}, {'name': 'customer-b.net'},
+         {'name': 'customer-d.org'}, {'name': 'elsewhere.info'}]
+FOUND = [[domain('example.com', hosts=['ns1.example.com']), domain('customer-a.com'), domain('customer-b.net')],
+         [domain('customer-d.org')]]
+
+
+# -- the accounts the variables describe ------------------------------------------------------------
+
+def test_without_registrar_accounts_registrar_connection_is_the_one_account_default():
+    accounts = accounts_from([], {'endpoint': 'https://example.invalid', 'access_key_secret': SECRET})
+    assert [a.as_dict() for a in accounts] == [{'name': 'default', 'registrar': 'alicloud', 'title': 'Alibaba Cloud'}]
+    assert accounts_from(None, {'registrar': 'route53domains'})[0].info.name == 'route53domains'
+    assert accounts_from([], None)[0].name == 'default'
+
+
+def test_registrar_accounts_in_their_order_with_their_registrars():
+    accounts = accounts_from([ALIBABA, AWS], {})
+    assert [(a.name, a.info.name) for a in accounts] == [('alibaba', 'alicloud'), ('aws', 'route53domains')]
+    assert accounts[1].describe() == 'account aws (registrar route53domains (Route 53 Domains))'
+
+
+@pytest.mark.parametrize('accounts, connection, start', [
+    ('alibaba', {}, 'registrar_accounts: '),
+    ([ALIBABA], {'access_key_secret': SECRET}, 'registrar_connection: '),
+    ([ALIBABA, 'aws'], {}, 'registrar_accounts[1]: '),
+    ([dict(ALIBABA, secret=SECRET)], {}, "registrar_accounts[0]: 'secret' is not a field of an account"),
+    ([ALIBABA, dict(AWS, name='alibaba')], {}, "registrar_accounts[1].name: 'alibaba' is also the name of registrar_accounts[0]"),
+    ([dict(AWS, name='an account')], {}, "registrar_accounts[0].name: 'an account' is not an account name"),
+    ([{'name': 'aws', 'connection': 'access_key=AKIA,secret_key=' + SECRET}], {}, 'registrar_accounts[0].connection: '),
+    ([{'name': 'aws'}], {}, 'registrar_accounts[0].connection: '),
+    ([{'name': 'aws', 'connection': {'registrar': 'godaddy', 'api_secret': SECRET}}], {},
+     "registrar_accounts[0].connection.registrar: 'godaddy' is not a registrar of the collection; one of alicloud, "
+     "route53domains"),
+    ([], 'endpoint=x,access_key_secret=' + SECRET, 'registrar_connection: '),
+])
+def test_bad_accounts_are_refused_naming_the_variable_never_showing_a_connection(accounts, connection, start):
+    with pytest.raises(ValidationError) as info:
+        accounts_from(accounts, connection)
+    assert str(info.value).startswith(start), str(info.value)
+    assert SECRET not in str(info.value) and SECRET not in repr(info.value.value)
+
+
+# -- who holds what, where glue and delegations are written ----------------------------------------
+
+def test_each_domain_is_delegated_in_the_account_that_holds_it():
+    p = plan(ZONES, FOUND)
+    assert p.delegated == ['example.com', 'customer-a.com', 'customer-b.net', 'customer-d.org']
+    assert [(d['account'], d['domains']) for d in p.delegations] == [
+        ('alibaba', ['example.com', 'customer-a.com', 'customer-b.net']), ('aws', ['customer-d.org'])]
+    assert p.delegations[1]['nameservers'] == ['ns1.example.com', 'ns2.example.com', 'ns3.example.com']
+    assert p.as_dict()['registered'][0] == {'name': 'customer-a.com', 'account': 'alibaba'}
+
+
+def test_glue_is_written_in_the_account_holding_the_servers_domain():
+    p = plan(ZONES, FOUND)
+    assert p.glue == [
+        {'account': 'alibaba', 'name': 'ns1.example.com', 'domain': 'example.com', 'addresses': ['198.51.100.10', '2001:db8:100::10']},
+        {'account': 'alibaba', 'name': 'ns2.example.com', 'domain': 'example.com', 'addresses': ['198.51.100.11']},
+        {'account': 'alibaba', 'name': 'ns3.example.com', 'domain': 'example.com', 'addresses': ['198.51.100.12']}]
+    # The servers' domain at Route 53, with room in its list for their glue: written there.
+    zones = ZONES[1:] + [{'name': 'example.com'}]
+    moved = plan(zones, [FOUND[0][1:], [domain('customer-d.org'), domain('example.com')]])
+    assert [(g['account'], g['domain']) for g in moved.glue] == [('aws', 'example.com')] * 3
+
+
+def test_the_longest_held_parent_is_the_glue_home():
+    hosts = (host('ns1', 'ns1.dns.example.com', ['198.51.100.10'], nameserver_primary=True),
+             host('ns2', 'ns2.example.com', ['198.51.100.11']))
+    p = plan([{'name': 'example.com'}, {'name': 'dns.example.com'}],
+             [[domain('example.com')], [domain('dns.example.com')]], hosts=hosts)
+    assert [(g['name'], g['domain'], g['account']) for g in p.glue] == [
+        ('ns1.dns.example.com', 'dns.example.com', 'aws'), ('ns2.example.com', 'example.com', 'alibaba')]
+
+
+def test_servers_whose_domain_no_account_holds_get_no_glue_here():
+    assert plan(ZONES[1:], [FOUND[0][1:], FOUND[1]]).glue == []
+
+
+def test_a_domain_in_two_accounts_is_refused_naming_both():
+    message = refused(ZONES, [FOUND[0], FOUND[1] + [domain('Customer-A.com.')]])
+    assert message.startswith("registrar_accounts: 'customer-a.com' is a domain of two registrar accounts, account "
+                              "alibaba (registrar alicloud (Alibaba Cloud)) and account aws (registrar route53domains "
+                              "(Route 53 Domains))"), message
+
+
+def test_served_zones_no_account_holds_are_reported_with_the_servers_to_set():
+    p = plan(ZONES, FOUND)
+    assert p.unregistered == [{'zone': 'elsewhere.info',
+                               'nameservers': ['ns1.example.com', 'ns2.example.com', 'ns3.example.com']}]
+    assert p.warnings() == ['elsewhere.info is a domain of none of the registrar accounts (alibaba, aws); set its name '
+                            'servers to ns1.example.com, ns2.example.com, ns3.example.com at its registrar']
+    assert 'elsewhere.info' not in p.delegated
+
+
+def test_registrar_domains_each_in_some_account():
+    p = plan(ZONES, FOUND, registrar_domains=['customer-d.org', 'customer-a.com'])
+    assert [(d['account'], d['domains']) for d in p.delegations] == [('alibaba', ['customer-a.com']), ('aws', ['customer-d.org'])]
+    message = refused(ZONES, FOUND, registrar_domains=['customer-a.com', 'elsewhere.info'])
+    assert message.startswith("registrar_domains: 'elsewhere.info' is a domain of none of the registrar accounts"), message
+
+
+def test_the_reads_of_every_account_are_needed():
+    assert 'the reads of 1 accounts' in refused(ZONES, FOUND[:1])
+
+
+def test_one_account_is_the_plan_of_before():
+    one = AccountPlan(Topology([dict(h) for h in (NS1, NS2, NS3)], ZONES), accounts_from([], {}), [FOUND[0]], [])
+    before = one.topology.registrar_plan(['example.com', 'customer-a.com', 'customer-b.net'])
+    assert [dict(g, account='default') for g in before['glue']] == one.glue
+    assert [dict(d, account='default') for d in before['delegations']] == one.delegations
+    assert before['delegated'] == one.delegated
+
+
+# -- one registrar's rules, before any write, naming it ------------------------------------------------
+
+def test_route53_glue_in_a_domain_the_servers_do_not_serve_is_refused():
+    # Creating the glue would delegate example.com to the server too: it must serve example.com.
+    message = refused(ZONES[1:], [FOUND[0][1:], [domain('customer-d.org'), domain('example.com')]])
+    assert message.startswith("nameserver_name of ns1: 'ns1.example.com' has its glue in example.com, held in account "
+                              "aws (registrar route53domains (Route 53 Domains)), which keeps glue only in the "
+                              "domain's own name-server list"), message
+    assert 'add example.com to nameserver_zones' in message
+    # Glue already in the list delegates nothing new: its addresses are kept right.
+    listed = AWS_NS + ['ns1.example.com', 'ns2.example.com', 'ns3.example.com']
+    assert len(plan(ZONES[1:], [FOUND[0][1:], [domain('customer-d.org'), domain('example.com', listed)]]).glue) == 3
+
+
+def test_route53_glue_needs_room_in_the_parents_list():
+    aws4 = ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.com', 'ns-3.awsdns-03.net', 'ns-4.awsdns-04.co.uk']
+    message = refused(ZONES, [FOUND[0][1:], [domain('customer-d.org'), domain('example.com', aws4)]])
+    assert message.startswith("registrar_nameserver_group: 'nameservers' would add 3 glue hosts (ns1.example.com, "
+                              "ns2.example.com, ns3.example.com) to the name servers of example.com, which has 4"), message
+    assert 'Route 53 Domains' in message and 'at most 6' in message and 'at most 3 name servers first' in message
+    # Glue hosts already in the list take no room.
+    listed = aws4[:3] + ['ns1.example.com']
+    assert len(plan(ZONES, [FOUND[0][1:], [domain('customer-d.org'), domain('example.com', listed)]]).glue) == 3
+
+
+def test_route53_glue_takes_one_address_of_each_family():
+    hosts = (host('ns1', 'ns1.example.com', ['198.51.100.10', '198.51.100.20'], nameserver_primary=True), NS2)
+    message = refused(ZONES, [FOUND[0][1:], [domain('customer-d.org'), domain('example.com')]], hosts=hosts)
+    assert message.startswith('nameserver_addresses of ns1: '), message
+    assert 'one IPv4 and one IPv6 address' in message and 'account aws (registrar route53domains' in message
+    # At Alibaba Cloud the same host is fine.
+    assert len(plan(ZONES, FOUND, hosts=hosts).glue) == 2
+
+
+def test_route53_takes_six_name_servers_for_a_domain():
+    hosts = [NS1] + [host('ns%d' % i, 'ns%d.example.com' % i, ['198.51.100.%d' % (10 + i)]) for i in range(2, 8)]
+    message = refused(ZONES, FOUND, hosts=hosts)
+    assert message.startswith("registrar_nameserver_group: 'nameservers' has 7 published name servers serving "
+                              "customer-d.org; account aws (registrar route53domains (Route 53 Domains)) takes at most 6"), message
+    # Alibaba Cloud takes 13: without the Route 53 domain the plan stands.
+    assert len(plan(ZONES, [FOUND[0], []], hosts=hosts).delegations) == 1
+
+
+def test_alibaba_cn_takes_six_glue_hosts():
+    hosts = [host('ns%d' % i, 'ns%d.example.cn' % i, ['198.51.100.%d' % (10 + i)], nameserver_primary=i == 1)
+             for i in range(1, 5)]
+    existing = ['a%d.example.cn' % i for i in range(3)]
+    message = refused([{'name': 'example.cn'}], [[domain('example.cn', hosts=existing)], []], hosts=hosts)
+    assert message.startswith("nameserver_name of ns4: 'ns4.example.cn'"), message
+    assert 'account alibaba (registrar alicloud (Alibaba Cloud))' in message
