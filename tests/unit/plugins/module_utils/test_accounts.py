@@ -19,7 +19,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._topology impor
 SECRET = 'secret-do-not-print'
 ALIBABA = {'name': 'alibaba', 'connection': {'access_key_id': 'LTAI', 'access_key_secret': SECRET}}
 AWS = {'name': 'aws', 'connection': {'registrar': 'route53domains', 'access_key': 'AKIA', 'secret_key': SECRET}}
-AWS_NS = ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.com']
+AWS_NS = ('ns-1.awsdns-01.org', 'ns-2.awsdns-02.com')
 
 
 def host(name, server_name, addresses, **variables):
@@ -171,7 +171,7 @@ def test_route53_glue_in_a_domain_the_servers_do_not_serve_is_refused():
                               "domain's own name-server list"), message
     assert 'add example.com to nameserver_zones' in message
     # Glue already in the list delegates nothing new: its addresses are kept right.
-    listed = AWS_NS + ['ns1.example.com', 'ns2.example.com', 'ns3.example.com']
+    listed = list(AWS_NS) + ['ns1.example.com', 'ns2.example.com', 'ns3.example.com']
     assert len(plan(ZONES[1:], [FOUND[0][1:], [domain('customer-d.org'), domain('example.com', listed)]]).glue) == 3
 
 
