@@ -108,7 +108,7 @@ demo: venv lab-up live-collection
 
 # ansible-lint's production profile on the roles and playbooks users run.
 lint: venv live-collection
-	ANSIBLE_COLLECTIONS_PATH=$(LIVE_COLL_ROOT) $(VENV)/bin/ansible-lint --profile production roles playbooks tests/lab/demo
+	ANSIBLE_COLLECTIONS_PATH=$(LIVE_COLL_ROOT) $(VENV)/bin/ansible-lint --profile production roles playbooks awx tests/lab/demo
 
 # End to end in the lab, each suite on fresh hosts: the nameserver role, then the one playbook.
 E2E_ENV := PATH=$(VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(LIVE_COLL_ROOT) LAB_PY=$(PY)
