@@ -64,20 +64,24 @@ units: collection ansible-test-pip
 simulator-tests: venv
 	$(PY) -m pytest -q tests/simulators/tests
 
-# Debian 12's dnspython for dnscheck-tests. Under build/ (ignored), so `make collection` does not copy it.
+# Debian 12's dnspython and cryptography (which verifies the DNSSEC signatures) for dnscheck-tests.
+# Under build/ (ignored), so `make collection` does not copy it; the stamp names the versions.
 DNSPYTHON23_VENV := $(ROOT)/build/venv-dnspython23
+DNSPYTHON23_PACKAGES := dnspython==2.3.0 cryptography==38.0.4
+DNSPYTHON23_STAMP := $(DNSPYTHON23_VENV)/.installed-$(subst $(eval) ,-,$(DNSPYTHON23_PACKAGES))
 
-$(DNSPYTHON23_VENV)/.installed: | $(VENV)/.installed
+$(DNSPYTHON23_STAMP): | $(VENV)/.installed
 	python3 -m venv $(DNSPYTHON23_VENV)
-	$(DNSPYTHON23_VENV)/bin/pip install --quiet pytest dnspython==2.3.0
+	$(DNSPYTHON23_VENV)/bin/pip install --quiet pytest $(DNSPYTHON23_PACKAGES)
 	touch $@
 
 # delegation_check against real NSD and BIND daemons on loopback (installs them when missing),
 # then its unit tests and those daemons again with dnspython 2.3.0 (Debian 12).
-dnscheck-tests: venv $(DNSPYTHON23_VENV)/.installed
+dnscheck-tests: venv $(DNSPYTHON23_STAMP)
 	tests/dnscheck/setup.sh
 	$(PY) -m pytest -q tests/dnscheck
-	$(DNSPYTHON23_VENV)/bin/python -m pytest -q tests/unit/plugins/module_utils/test_dnscheck.py tests/dnscheck
+	$(DNSPYTHON23_VENV)/bin/python -m pytest -q tests/unit/plugins/module_utils/test_dnscheck.py \
+	    tests/unit/plugins/module_utils/test_dnscheck_dnssec.py tests/dnscheck
 
 # The Galaxy artifact installed from a project's collections/requirements.yml, read by
 # ansible-builder, and a job run by ansible-runner with injected credentials (AWX's way).

@@ -10,59 +10,23 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # The registrar connection and its credentials, shared by every registrar module.
+    # What every registrar takes: the choice of registrar, the endpoint, timeouts, retries, workers.
+    # Each registrar's own options (credentials...) are in its fragment, e.g. dnsops.nameservers.alicloud.
     DOCUMENTATION = r'''
 options:
   registrar:
     description:
       - The registrar whose API manages the domains.
+      - Its own options (credentials and the like) are documented with it, for V(alicloud) the options
+        O(access_key_id), O(access_key_secret), O(security_token), O(profile) and O(site).
+      - An option of a registrar other than the selected one fails the task before any call.
     type: str
     choices: [alicloud]
     default: alicloud
-  access_key_id:
-    description:
-      - AccessKey ID of the Alibaba Cloud account or RAM user.
-      - "Credentials are taken from the first of these sources that gives any of them:
-        1. the options O(access_key_id), O(access_key_secret) and O(security_token);
-        2. the profile named by O(profile), from C(~/.aliyun/config.json);
-        3. the environment variables E(ALIBABA_CLOUD_ACCESS_KEY_ID), E(ALIBABA_CLOUD_ACCESS_KEY_SECRET)
-        and E(ALIBABA_CLOUD_SECURITY_TOKEN);
-        4. the legacy E(ALICLOUD_ACCESS_KEY), E(ALICLOUD_SECRET_KEY) and E(ALICLOUD_SECURITY_TOKEN);
-        5. a profile of C(~/.aliyun/config.json) named by E(ALIBABA_CLOUD_PROFILE) (or E(ALICLOUD_PROFILE)),
-        else the file's current profile, else the profile C(default)."
-      - Profiles of modes C(AK) and C(StsToken) are supported.
-      - The key ID and its secret always come from the same source; a source that gives only part of
-        them is an error, never completed from a later source.
-    type: str
-    aliases: [alicloud_access_key]
-  access_key_secret:
-    description:
-      - AccessKey secret belonging to O(access_key_id). Never logged or returned.
-    type: str
-    aliases: [alicloud_secret_key]
-  security_token:
-    description:
-      - STS security token, when the key pair is temporary.
-    type: str
-    aliases: [alicloud_security_token]
-  profile:
-    description:
-      - Name of the profile in C(~/.aliyun/config.json) to use.
-      - An explicitly set O(profile) takes precedence over credentials in environment variables; only
-        O(access_key_id) and O(access_key_secret) come before it. See O(access_key_id) for the full order.
-      - When omitted, E(ALIBABA_CLOUD_PROFILE) (or E(ALICLOUD_PROFILE)) names the profile, but only
-        when no credentials are found in the environment variables.
-    type: str
-  site:
-    description:
-      - Which Alibaba Cloud site the account belongs to. V(china) uses C(domain.aliyuncs.com),
-        V(international) uses C(domain-intl.aliyuncs.com).
-    type: str
-    choices: [china, international]
-    default: china
   endpoint:
     description:
-      - Overrides the endpoint chosen by O(site), for example a proxy or the registrar simulator.
+      - Overrides the registrar's own endpoint (for V(alicloud), the one chosen by O(site)), for example
+        a proxy or the registrar simulator.
       - A host name, C(host:port), or a URL with C(http://) or C(https://). A bare host uses HTTPS.
     type: str
   validate_certs:
@@ -78,11 +42,13 @@ options:
     default: 30
   max_retries:
     description:
-      - How many times a call is retried after throttling, a server-side error, C(TaskIsBeingProcessed),
-        a timeout or a dropped connection. Backoff is exponential with jitter.
+      - How many times a call is retried after throttling, a server-side error, a domain busy with another
+        change, a timeout or a dropped connection. Backoff is exponential with jitter.
       - A write (creating, changing or deleting a host, delegating domains) is sent again only when the
-        registry rejected it or no connection was made; after a timeout or a connection dropped
-        mid-request the registry may have applied it, so the task fails saying so, and a rerun reads
+        registry said it refused it (throttling, a busy domain, a temporary failure it reports itself) or no
+        connection was made. After a timeout or a connection dropped once the request was sent, or an answer
+        that is not the registry's own (a gateway's error page, a body that cannot be read), the registry may
+        have applied it, so the task fails with C(changed=true) and what was sent (C(sent)), and a rerun reads
         the registry first and writes only what still differs.
     type: int
     default: 8
@@ -102,8 +68,6 @@ notes:
   - Secrets given as options or found in the environment are never printed, not even at C(-vvvv).
   - All modules of this group can get their connection options at once with
     C(module_defaults) for C(group/dnsops.nameservers.registrar).
-requirements:
-  - requests
 '''
 
     # Waiting for the registry's asynchronous tasks.
@@ -121,7 +85,7 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for the registry's tasks when O(wait=true).
+      - Seconds to wait for the registry's tasks when O(wait=true); at least 1 (checked before anything is written).
     type: int
     default: 600
 '''

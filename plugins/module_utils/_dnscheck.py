@@ -43,6 +43,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._names import (
 )
 
 try:
+    import dns.dnssec
     import dns.exception
     import dns.flags
     import dns.message
@@ -51,12 +52,20 @@ try:
     import dns.rcode
     import dns.rdatatype
     import dns.resolver
+    import dns.rrset
 except ImportError:
     HAS_DNSPYTHON = False
     DNSPYTHON_IMPORT_ERROR = traceback.format_exc()
 else:
     HAS_DNSPYTHON = True
     DNSPYTHON_IMPORT_ERROR = None
+
+try:
+    import cryptography  # noqa: F401, pylint: disable=unused-import
+except ImportError:
+    HAS_CRYPTOGRAPHY = False      # dnspython verifies no signature without it (DNSSEC02, 08, 09 say so)
+else:
+    HAS_CRYPTOGRAPHY = True
 
 LEVELS = ('ok', 'info', 'warning', 'error')
 
@@ -150,15 +159,16 @@ class DnsTransport(object):
         with self._lock:
             self.count += 1
 
-    def make_query(self, qname, rdtype, rd=False):
-        query = dns.message.make_query(qname, rdtype, use_edns=0, payload=EDNS_PAYLOAD)
+    def make_query(self, qname, rdtype, rd=False, dnssec=False):
+        query = dns.message.make_query(qname, rdtype, use_edns=0, payload=EDNS_PAYLOAD, want_dnssec=dnssec)
         if not rd:
             query.flags &= ~dns.flags.RD
         return query
 
-    def query(self, qname, rdtype, address, port=53, tcp=False, rd=False):
-        """Ask ``address``: UDP (sent twice when the first times out), then TCP when the answer is truncated."""
-        query = self.make_query(qname, rdtype, rd=rd)
+    def query(self, qname, rdtype, address, port=53, tcp=False, rd=False, dnssec=False):
+        """Ask ``address``: UDP (sent twice when the first times out), then TCP when the answer is truncated.
+        ``dnssec`` sets the DO bit: the answer carries the RRSIG records."""
+        query = self.make_query(qname, rdtype, rd=rd, dnssec=dnssec)
         if tcp:
             return self._tcp(query, address, port)
         response, failure = self._udp(query, address, port)
@@ -210,8 +220,16 @@ def _rrsets(section, name, rdtype):
             if rrset.rdtype == rdtype and normalize_name(rrset.name) == name]
 
 
+def _rrsigs(section, name, covered):
+    """The RRSIG records at ``name`` that cover ``covered`` (a type number)."""
+    name = normalize_name(name)
+    return [rd for rrset in section if rrset.rdtype == dns.rdatatype.RRSIG and rrset.covers == covered
+            and normalize_name(rrset.name) == name for rd in rrset]
+
+
 def summarize(exchange):
-    """What every check needs of any answer: error, rcode, AA, RA, transport."""
+    """What every check needs of any answer: error, rcode, AA, RA, transport; ``edns`` and ``do``: the
+    answer has an OPT record, with the DO bit (it understood a DNSSEC query)."""
     if exchange.error is not None or exchange.response is None:
         result = {'error': exchange.error or 'no answer', 'transport': exchange.transport}
         if exchange.truncated:
@@ -223,24 +241,37 @@ def summarize(exchange):
         'rcode': dns.rcode.to_text(response.rcode()),
         'aa': bool(response.flags & dns.flags.AA),
         'ra': bool(response.flags & dns.flags.RA),
+        'edns': response.edns >= 0,
+        'do': bool(response.ednsflags & dns.flags.DO),
         'transport': exchange.transport,
         'truncated': exchange.truncated,
     }
 
 
-def summarize_soa(exchange, zone):
+def summarize_signed(exchange, zone, rdtype):
+    """An answer for ``zone`` and ``rdtype``: the summary, ``rrset`` (the records, or None) and
+    ``rrsigs`` (the RRSIG records covering them; there are some only when the query set the DO bit)."""
     result = summarize(exchange)
     if result['error'] is None:
-        rrsets = _rrsets(exchange.response.answer, zone, dns.rdatatype.SOA)
-        result['serial'] = rrsets[0][0].serial if rrsets and len(rrsets[0]) else None
+        rdtype = dns.rdatatype.from_text(rdtype) if not isinstance(rdtype, int) else rdtype
+        rrsets = _rrsets(exchange.response.answer, zone, rdtype)
+        result['rrset'] = rrsets[0] if rrsets and len(rrsets[0]) else None
+        result['rrsigs'] = _rrsigs(exchange.response.answer, zone, rdtype)
+    return result
+
+
+def summarize_soa(exchange, zone):
+    result = summarize_signed(exchange, zone, dns.rdatatype.SOA)
+    if result['error'] is None:
+        result['serial'] = result['rrset'][0].serial if result['rrset'] else None
     return result
 
 
 def summarize_ns(exchange, zone):
-    result = summarize(exchange)
+    result = summarize_signed(exchange, zone, dns.rdatatype.NS)
     if result['error'] is None:
-        rrsets = _rrsets(exchange.response.answer, zone, dns.rdatatype.NS)
-        result['ns'] = sorted(set(normalize_name(rd.target) for rrset in rrsets for rd in rrset)) if rrsets else None
+        rrset = result['rrset']
+        result['ns'] = sorted(set(normalize_name(rd.target) for rd in rrset)) if rrset else None
     return result
 
 
@@ -290,6 +321,152 @@ def summarize_referral(exchange, zone):
     return result
 
 
+# --------------------------------------------------------------------------- DNSSEC (pure)
+
+#: DS digest types as Zonemaster's DNSSEC01 classifies the IANA registry: number -> (class, name)
+DS_DIGESTS = {
+    0: ('not-ds', 'reserved'), 1: ('deprecated', 'SHA-1'), 2: ('ok', 'SHA-256'), 3: ('deprecated', 'GOST R 34.11-94'),
+    4: ('ok', 'SHA-384'), 5: ('ok', 'GOST R 34.11-2012'), 6: ('ok', 'SM3'),
+}
+
+#: DNSKEY algorithms as Zonemaster's DNSSEC05 classifies the IANA registry: number -> (class, mnemonic)
+DNSKEY_ALGORITHMS = {
+    0: ('not-zone-sign', 'DELETE'), 1: ('deprecated', 'RSAMD5'), 2: ('not-zone-sign', 'DH'), 3: ('deprecated', 'DSA'),
+    5: ('deprecated', 'RSASHA1'), 6: ('deprecated', 'DSA-NSEC3-SHA1'), 7: ('deprecated', 'RSASHA1-NSEC3-SHA1'),
+    8: ('ok', 'RSASHA256'), 10: ('not-recommended', 'RSASHA512'), 12: ('deprecated', 'ECC-GOST'),
+    13: ('ok', 'ECDSAP256SHA256'), 14: ('ok', 'ECDSAP384SHA384'), 15: ('ok', 'ED25519'), 16: ('ok', 'ED448'),
+    17: ('ok', 'SM2SM3'), 23: ('ok', 'ECC-GOST12'), 252: ('not-zone-sign', 'INDIRECT'), 253: ('private', 'PRIVATEDNS'),
+    254: ('private', 'PRIVATEOID'),
+}
+
+#: the signature algorithms this module verifies (dnspython 2.3 and later with cryptography): RSA, ECDSA, EdDSA
+VERIFIABLE_ALGORITHMS = frozenset([5, 7, 8, 10, 13, 14, 15, 16])
+
+
+def ds_digest(number):
+    """A DS digest type -> (class, name); class is ok, deprecated, not-ds, unassigned, reserved or private."""
+    if number in DS_DIGESTS:
+        return DS_DIGESTS[number]
+    if 128 <= number <= 252:
+        return 'reserved', 'reserved'
+    if number in (253, 254):
+        return 'private', 'private use'
+    return 'unassigned', 'unassigned'
+
+
+def dnskey_algorithm(number):
+    """A DNSKEY algorithm -> (class, mnemonic); class is ok, not-recommended, deprecated, not-zone-sign,
+    reserved, unassigned or private."""
+    if number in DNSKEY_ALGORITHMS:
+        return DNSKEY_ALGORITHMS[number]
+    if number in (4, 9, 11, 255) or 123 <= number <= 251:
+        return 'reserved', 'RESERVED'
+    return 'unassigned', 'UNASSIGNED'
+
+
+def key_tag(dnskey):
+    return dns.dnssec.key_id(dnskey)
+
+
+def ds_matches_key(ds, dnskey, zone):
+    """True when ``ds`` is the digest of ``dnskey`` (algorithm and digest), False when not, None when
+    its digest type cannot be computed here (GOST, SM3...): only the key tag and algorithm matched."""
+    if ds.algorithm != dnskey.algorithm:
+        return False
+    try:
+        made = dns.dnssec.make_ds(dns.name.from_text(zone), dnskey, ds.digest_type,
+                                  policy=dns.dnssec.allow_all_policy, validating=True)
+    except (dns.dnssec.UnsupportedAlgorithm, ValueError):
+        return None
+    return made.digest == ds.digest
+
+
+def unverifiable_reason(algorithm):
+    """Why signatures of ``algorithm`` cannot be verified here, or None."""
+    if not HAS_CRYPTOGRAPHY:
+        return 'the Python package cryptography, which dnspython needs to verify signatures, is missing'
+    if algorithm not in VERIFIABLE_ALGORITHMS:
+        return 'algorithm %d (%s) is not verified by this module' % (algorithm, dnskey_algorithm(algorithm)[1])
+    return None
+
+
+def signature_valid(rrset, rrsig, keys, zone, cache=None):
+    """Whether ``rrsig`` over ``rrset`` validates with one of ``keys`` (its validity period aside):
+    True, False, or None when it cannot be verified here (``unverifiable_reason``). ``cache`` (a dict)
+    keeps the outcomes: a secondary serves its primary's signatures, verified once per zone."""
+    if unverifiable_reason(rrsig.algorithm):
+        return None
+    key = (rrset.name, rrset.rdtype, frozenset(rrset), rrsig, frozenset(keys))
+    if cache is not None and key in cache:
+        return cache[key]
+    try:
+        dns.dnssec.validate_rrsig(rrset, rrsig, {dns.name.from_text(zone): keys}, now=rrsig.inception,
+                                  policy=dns.dnssec.allow_all_policy)
+        valid = True
+    except dns.dnssec.UnsupportedAlgorithm:
+        valid = None
+    except dns.dnssec.ValidationFailure:
+        valid = False
+    if cache is not None:
+        cache[key] = valid
+    return valid
+
+
+def check_rrsig(rrset, rrsig, keys, zone, now, cache=None):
+    """One RRSIG over ``rrset`` judged as Zonemaster's DNSSEC08 and DNSSEC09 do, in their order:
+    ``not-yet-valid``, ``expired``, ``unverifiable``, ``no-key`` (no DNSKEY of ``keys`` has its key
+    tag and algorithm), ``invalid`` or ``valid``."""
+    if rrsig.inception > now:
+        return 'not-yet-valid'
+    if rrsig.expiration < now:
+        return 'expired'
+    if unverifiable_reason(rrsig.algorithm):
+        return 'unverifiable'
+    candidates = [k for k in keys if k.algorithm == rrsig.algorithm and key_tag(k) == rrsig.key_tag]
+    if not candidates or normalize_name(rrsig.signer) != normalize_name(zone):
+        return 'no-key'
+    outcome = signature_valid(rrset, rrsig, dns.rrset.from_rdata_list(dns.name.from_text(zone), 0, candidates), zone,
+                              cache)
+    return {True: 'valid', False: 'invalid', None: 'unverifiable'}[outcome]
+
+
+def utc(timestamp):
+    return time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(timestamp))
+
+
+def answered_authoritatively(answer, dnssec=False):
+    """An answer Zonemaster's DNSSEC test cases use: NOERROR with the AA flag (``dnssec``: and an OPT
+    record with the DO bit, as its "DNSSEC Response")."""
+    if not answer or answer.get('error') is not None or answer.get('rcode') != 'NOERROR' or not answer.get('aa'):
+        return False
+    return not dnssec or bool(answer.get('edns') and answer.get('do'))
+
+
+def why_not_authoritative(answer, what):
+    """What is wrong with ``answer`` (a summary) when it is no authoritative NOERROR answer."""
+    if not answer:
+        return 'not asked'
+    if answer.get('error') is not None:
+        return answer['error']
+    if answer.get('rcode') != 'NOERROR':
+        return 'answered the %s query with %s' % (what, answer.get('rcode'))
+    return 'answered the %s query without the AA flag' % what
+
+
+def _by_key(items):
+    """``[(key, label)]`` -> ``{key: sorted labels}``."""
+    grouped = {}
+    for key, label in items:
+        grouped.setdefault(key, set()).add(label)
+    return dict((key, sorted(labels)) for key, labels in grouped.items())
+
+
+def _key_tags(records):
+    """``key tag 12345`` or ``key tags 12345, 23456`` for DS records."""
+    tags = sorted(set(record.key_tag for record in records))
+    return 'key tag%s %s' % ('' if len(tags) == 1 else 's', ', '.join(str(tag) for tag in tags))
+
+
 # --------------------------------------------------------------------------- the checks (pure)
 #
 # One function per test id, registered in the order its findings appear. A check gets the zone's
@@ -307,6 +484,9 @@ QUERIES = {
     'own': 'A and AAAA of the name servers inside the zone, from every name server address',
     'recursion': 'one recursive SOA query per server address, for every zone together',
     'resolve': 'the addresses of name servers outside the zone, also when the referral has glue for them',
+    'ds': 'the zone\'s DS records from every parent server (DO bit set)',
+    'dnskey': 'the zone\'s DNSKEY records from every name server address (DO bit set)',
+    'rrsig': 'the SOA and NS queries set the DO bit, so their answers carry the RRSIGs',
 }
 ALWAYS_ASKED = frozenset(['soa', 'ns'])
 
@@ -391,7 +571,7 @@ def lame_reason(server, zone, label):
 class ZoneContext(object):
     """What several checks derive from one zone's facts, computed once."""
 
-    def __init__(self, data, expected=None):
+    def __init__(self, data, expected=None, expected_ds=None, now=None):
         self.zone = data['zone']
         self.referrals = data.get('referrals', [])
         self.parent_ns, self.glue = merge_referrals(self.referrals)
@@ -405,6 +585,52 @@ class ZoneContext(object):
         for server in self.authoritative:
             self.child_sets.setdefault(tuple(server['ns']['ns']), []).append(self.label(server))
         self.child_ns = sorted(set(name for names in self.child_sets for name in names))
+        # DNSSEC: the DS answers of the parent servers (none with nameservers_from=expected)
+        self.parent_ds = data.get('ds', [])
+        self.expected_ds = expected_ds
+        self.now = time.time() if now is None else now
+        self._dnssec_states = {}
+        self.signatures = {}          # signature_valid's cache
+
+    @property
+    def signed(self):
+        """Some name server returns DNSKEY records with an RRSIG (DNSSEC07's "signed"): the DNSSEC
+        checks other than DNSSEC07 and DNSSEC11 have something to check."""
+        return bool(self.dnssec_states()['signed'])
+
+    def dnssec_states(self, rrsig_required=True):
+        """The name servers that answered the zone's SOA authoritatively, by their DNSKEY answer:
+        ``signed`` (DNSKEY records, with an RRSIG over them when ``rrsig_required``), ``unsigned``
+        (none), ``no-answer`` (with the ``errors``), ``not-aa`` and ``rcodes`` (rcode -> labels)."""
+        if rrsig_required not in self._dnssec_states:
+            state = {'signed': [], 'unsigned': [], 'no-answer': [], 'errors': [], 'not-aa': [], 'rcodes': {}}
+            for server in self.servers:
+                soa = server.get('soa')
+                if not answered_authoritatively(soa) or soa.get('serial') is None or 'dnskey' not in server:
+                    continue
+                answer, label = server['dnskey'], self.label(server)
+                if answer.get('error') is not None:
+                    state['no-answer'].append(label)
+                    state['errors'].append(answer['error'])
+                elif not answer.get('aa'):
+                    state['not-aa'].append(label)
+                elif answer.get('rcode') != 'NOERROR':
+                    state['rcodes'].setdefault(answer['rcode'], []).append(label)
+                elif answer.get('rrset') and (answer.get('rrsigs') or not rrsig_required):
+                    state['signed'].append(label)
+                else:
+                    state['unsigned'].append(label)
+            self._dnssec_states[rrsig_required] = state
+        return self._dnssec_states[rrsig_required]
+
+    def parent_ds_records(self, dnssec=True):
+        """The DS records the parent servers publish (their union), from answers that are
+        authoritative NOERROR (``dnssec``: with an OPT record and the DO bit)."""
+        records = []
+        for answer in self.parent_ds:
+            if answered_authoritatively(answer, dnssec=dnssec) and answer.get('rrset'):
+                records.extend(ds for ds in answer['rrset'] if ds not in records)
+        return sorted(records, key=lambda ds: (ds.key_tag, ds.algorithm, ds.digest_type, ds.digest))
 
     @staticmethod
     def label(server):
@@ -688,7 +914,454 @@ def check_expected01(data, context):
     return findings
 
 
-def evaluate_zone(data, skip=(), expected=None):
+# The DNSSEC checks follow Zonemaster's test case specifications (DNSSEC07 first: its "signed"
+# decides whether DNSSEC01, 02, 05, 08, 09 and 13 say anything). Their levels map ERROR to
+# error, WARNING to warning, NOTICE to info and INFO to ok; a check that passes says so once,
+# with one ok finding, and messages about several servers are one finding that lists them.
+# Where a check deviates from its specification, its docstring says how and why.
+
+
+def _signed_ds_at_parent(context):
+    """The parent servers that answered the DS query properly (DNSSEC07's criteria), by what they
+    publish -> (with a signed DS, without DS, with a DS that has no RRSIG)."""
+    with_ds, without_ds, unsigned_ds = [], [], []
+    for answer in context.parent_ds:
+        if not answered_authoritatively(answer, dnssec=True):
+            continue                           # DNSSEC01 and BASIC01 report parent servers that fail
+        if answer.get('rrset') and answer.get('rrsigs'):
+            with_ds.append(answer['server'])
+        elif answer.get('rrset'):
+            unsigned_ds.append(answer['server'])
+        else:
+            without_ds.append(answer['server'])
+    return with_ds, without_ds, unsigned_ds
+
+
+@check('DNSSEC07', 'the zone is signed (DNSKEY with RRSIG), and the parent publishes signed DS for it',
+       queries=['dnskey', 'ds'])
+def check_dnssec07(data, context):
+    """Deviation: a zone that no name server serves signed is ``info``, not Zonemaster's WARNING
+    (DS07_NOT_SIGNED): an unsigned zone without DS is a working insecure delegation, and a warning
+    would fail ``fail_on=warning`` and keep ``wait`` with ``fail_on=never`` waiting for every zone
+    that is not signed yet. The per-server lists (DS07_SIGNED_ON_SERVER, DS07_NOT_SIGNED_ON_SERVER)
+    are part of the finding that needs them."""
+    zone = context.zone
+    findings = []
+    state = context.dnssec_states()
+    no_answer, not_auth, rcodes = state['no-answer'], state['not-aa'], state['rcodes']
+    signed, unsigned = state['signed'], state['unsigned']
+    if no_answer:
+        findings.append(('warning', '%s did not answer the DNSKEY query (DO bit set): %s'
+                         % (_join(no_answer), '; '.join(sorted(set(state['errors']))))))
+    if not_auth:
+        findings.append(('warning', '%s answered the DNSKEY query (DO bit set) without the AA flag' % _join(not_auth)))
+    for rcode, labels in sorted(rcodes.items()):
+        findings.append(('warning', '%s answered the DNSKEY query (DO bit set) with %s instead of NOERROR'
+                         % (_join(labels), rcode)))
+    if signed and unsigned:
+        findings.append(('error', 'the name servers disagree on whether %s is signed: %s return DNSKEY records '
+                         'with an RRSIG, %s do not (a secondary has not transferred the signed zone yet, or '
+                         'serves an unsigned copy)' % (zone, _join(signed), _join(unsigned))))
+        return findings
+    if not signed:
+        if unsigned:
+            findings.append(('info', '%s is not signed: no name server returns DNSKEY records with an RRSIG; '
+                                     'resolvers treat it as insecure' % zone))
+        elif context.servers:
+            findings.append(('info', 'whether %s is signed is unknown: no name server answered the DNSKEY query '
+                                     'authoritatively' % zone))
+        return findings
+    if not context.parent_ds:                  # nameservers_from=expected: no parent asked
+        if not findings:
+            findings.append(('ok', '%s is signed on every name server' % zone))
+        return findings
+    with_ds, without_ds, unsigned_ds = _signed_ds_at_parent(context)
+    if with_ds and (without_ds or unsigned_ds):
+        findings.append(('error', 'the parent servers disagree on the DS of %s: %s publish a signed DS, %s do not '
+                                  '(the registry change may still be propagating)'
+                         % (zone, _join(with_ds), _join(without_ds + unsigned_ds))))
+    elif unsigned_ds and not without_ds:
+        findings.append(('warning', '%s is signed, but its DS at the parent carries no RRSIG (parent servers %s): '
+                                    'the parent zone is not signed, so no chain of trust reaches %s'
+                         % (zone, _join(unsigned_ds), zone)))
+    elif without_ds or unsigned_ds:
+        findings.append(('warning', '%s is signed, but the parent publishes no DS for it (parent servers %s): '
+                                    'resolvers treat it as insecure until its DS is submitted to the registrar'
+                         % (zone, _join(without_ds + unsigned_ds))))
+    if not findings:      # without any DS answer from the parent, DNSSEC01 warns
+        findings.append(('ok', '%s is signed and the parent publishes a signed DS for it' % zone if with_ds
+                         else '%s is signed on every name server' % zone))
+    return findings
+
+
+@check('DNSSEC11', 'a zone with DS at the parent is signed', queries=['ds', 'dnskey'])
+def check_dnssec11(data, context):
+    """Deviation: when the parent publishes DS and every name server returns DNSKEY, one ``ok``
+    finding says so (Zonemaster outputs nothing); without DS at the parent there is nothing to
+    check and no finding, as in Zonemaster."""
+    zone = context.zone
+    if not context.parent_ds:
+        return []
+    undetermined, without_ds, with_ds = [], [], []
+    for answer in context.parent_ds:
+        if not answered_authoritatively(answer):
+            undetermined.append('%s: %s' % (answer['server'], why_not_authoritative(answer, 'DS')))
+        elif answer.get('rrset'):
+            with_ds.append(answer['server'])
+        else:
+            without_ds.append(answer['server'])
+    if undetermined and not without_ds and not with_ds:
+        return [('error', 'whether the parent publishes DS for %s is unknown: %s' % (zone, '; '.join(sorted(undetermined))))]
+    if not with_ds:
+        return []
+    findings = []
+    if without_ds:
+        findings.append(('warning', 'the parent servers disagree on whether %s has DS: %s publish it, %s do not'
+                         % (zone, _join(with_ds), _join(without_ds))))
+    state = context.dnssec_states(rrsig_required=False)
+    has_key, no_key = state['signed'], state['unsigned']
+    if no_key and has_key:
+        findings.append(('error', 'the parent publishes DS for %s, and %s serve it signed, but %s return no DNSKEY: '
+                                  'validating resolvers fail (SERVFAIL) on the unsigned copy'
+                         % (zone, _join(has_key), _join(no_key))))
+    elif no_key:
+        findings.append(('error', 'the parent publishes DS for %s, but the zone is not signed (no DNSKEY on %s): '
+                                  'validating resolvers fail every query for it (SERVFAIL); remove the DS at the '
+                                  'registrar or sign the zone' % (zone, _join(no_key))))
+    elif not has_key:
+        findings.append(('error', 'the parent publishes DS for %s, but whether the zone is signed is unknown: no name '
+                                  'server answered the DNSKEY query authoritatively' % zone))
+    elif not findings:
+        findings.append(('ok', 'the parent publishes DS for %s and every name server serves it signed' % zone))
+    return findings
+
+
+@check('DNSSEC01', 'the DS records use a digest algorithm meant for DS (SHA-256, SHA-384 ...)', queries=['ds', 'dnskey'])
+def check_dnssec01(data, context):
+    zone = context.zone
+    if not context.signed or not context.parent_ds:
+        return []
+    ignored, without_ds, with_ds, seen = [], [], [], []
+    for answer in context.parent_ds:
+        if not answered_authoritatively(answer, dnssec=True):
+            ignored.append('%s: %s' % (answer['server'], why_not_authoritative(answer, 'DS')))
+        elif not answer.get('rrset'):
+            without_ds.append(answer['server'])
+        else:
+            with_ds.append(answer['server'])
+            seen.extend(((ds.key_tag, ds.digest_type), answer['server']) for ds in answer['rrset'])
+    by_ds = _by_key(seen)
+    findings = []
+    texts = {
+        'deprecated': 'uses the deprecated digest algorithm %d (%s)',
+        'not-ds': 'uses digest algorithm %d (%s), which is not meant for DS records',
+        'private': 'uses digest algorithm %d, reserved for private use%.0s',
+        'reserved': 'uses the reserved digest algorithm %d%.0s',
+        'unassigned': 'uses the unassigned digest algorithm %d%.0s',
+    }
+    for (tag, digest), labels in sorted(by_ds.items()):
+        kind, name = ds_digest(digest)
+        if kind != 'ok':
+            findings.append(('error', 'the DS with key tag %d %s (parent servers %s)'
+                             % (tag, texts[kind] % (digest, name), _join(labels))))
+    for tag in sorted(set(tag for tag, _digest in by_ds)):
+        lacking = set(label for (t, digest), labels in by_ds.items() if t == tag and digest != 2 for label in labels)
+        lacking -= set(by_ds.get((tag, 2), []))
+        if lacking:
+            findings.append(('info', 'there is a DS with key tag %d but none with digest algorithm 2 (SHA-256), which '
+                                     'RFC 8624 recommends (parent servers %s)' % (tag, _join(lacking))))
+    if ignored and not with_ds and not without_ds:
+        findings.append(('warning', 'no parent server answered the DS query for %s: %s' % (zone, '; '.join(sorted(ignored)))))
+    if without_ds and with_ds:
+        findings.append(('error', 'parent servers %s publish no DS for %s, while %s do'
+                         % (_join(without_ds), zone, _join(with_ds))))
+    elif without_ds:
+        findings.append(('info', 'the parent publishes no DS for %s (parent servers %s)' % (zone, _join(without_ds))))
+    if by_ds and not [f for f in findings if f[0] in ('warning', 'error')]:
+        findings.append(('ok', 'the DS records of %s use %s' % (zone, ', '.join(
+            '%s (key tag %d)' % (ds_digest(digest)[1], tag) for tag, digest in sorted(by_ds)))))
+    return findings
+
+
+def _key_of_ds(ds, keys, zone):
+    """The DNSKEY of ``keys`` (one server's DNSKEY RRset) that ``ds`` points to, as DNSSEC02 judges it
+    -> (that key, or None when the DS is no link to ``keys``; [(level, text)] with %d for the key tag,
+    then %s for the zone and the servers)."""
+    candidates = [k for k in keys if key_tag(k) == ds.key_tag]
+    if not candidates:
+        return None, [('warning', 'the DS with key tag %d at the parent matches no DNSKEY of %s on %s')]
+    verdicts = [(k, ds_matches_key(ds, k, zone)) for k in candidates]
+    key = next((k for k, verdict in verdicts if verdict), None) or next(
+        (k for k, verdict in verdicts if verdict is None), None)        # None: digest type not computable here
+    if key is None:
+        return None, [('error', 'the DS with key tag %d at the parent does not match the DNSKEY with that tag of %s '
+                                '(algorithm or digest differs) on %s')]
+    if not key.flags & 0x0100:
+        return None, [('error', 'the DNSKEY with tag %d, which a DS at the parent points to, is no zone key (ZONE '
+                                'flag unset) in %s on %s')]
+    if not key.flags & 0x0001:
+        return key, [('info', 'the DNSKEY with tag %d, which a DS at the parent points to, has no SEP flag in %s '
+                              'on %s')]
+    return key, []
+
+
+def _signs_dnskey_rrset(key, keys, rrsigs, zone, cache):
+    """Whether ``key`` signs the DNSKEY RRset ``keys`` (``rrsigs`` its RRSIGs), as DNSSEC02 judges it,
+    the validity period aside -> (True/False, [(level, text)] as ``_key_of_ds``'s)."""
+    own = [s for s in rrsigs if s.key_tag == key_tag(key) and s.algorithm == key.algorithm]
+    if not own:
+        return False, [('warning', 'the DNSKEY RRset is not signed by the key with tag %d, which a DS at the '
+                                   'parent points to, in %s on %s')]
+    one_key = dns.rrset.from_rdata_list(dns.name.from_text(zone), 0, [key])
+    verdicts = [signature_valid(keys, rrsig, one_key, zone, cache) for rrsig in own]
+    if True in verdicts:
+        return True, []
+    if None in verdicts:
+        return True, [('info', 'the RRSIG of the DNSKEY RRset by key tag %%d was not verified in %%s on %%s: %s'
+                       % unverifiable_reason(key.algorithm))]
+    return False, [('error', 'the RRSIG of the DNSKEY RRset by key tag %d does not validate with that key in %s '
+                             'on %s')]
+
+
+@check('DNSSEC02', 'a DS at the parent matches a DNSKEY that signs the DNSKEY RRset on every name server',
+       queries=['ds', 'dnskey'])
+def check_dnssec02(data, context):
+    """Deviations: a DS whose digest does not match the DNSKEY with its key tag is reported
+    (DS02_NO_MATCH_DS_DNSKEY) and does not count as matching that key, so when no other DS matches,
+    DS02_NO_VALID_DNSKEY_FOR_ANY_DS follows (Zonemaster counts the key as matched after the error,
+    though no resolver would). An RRSIG this module cannot verify (algorithm, or no cryptography)
+    is ``info`` and is not held against the key (Zonemaster then also reports
+    DS02_DNSKEY_NOT_SIGNED_BY_ANY_DS, an error about its own installation)."""
+    zone = context.zone
+    ds_records = context.parent_ds_records()
+    if not ds_records or not context.signed:
+        return []
+    problems = []          # ((level, text, key tag), server label): one finding per (level, text, key tag)
+    responding, matched, signed = [], set(), set()
+    for server in context.servers:
+        answer = server.get('dnskey')
+        if not answered_authoritatively(answer, dnssec=True) or not answer.get('rrset'):
+            continue
+        label = context.label(server)
+        responding.append(label)
+        keys, matching = answer['rrset'], []
+        for ds in ds_records:
+            key, said = _key_of_ds(ds, keys, zone)
+            problems.extend(((level, text, ds.key_tag), label) for level, text in said)
+            if key is not None:
+                matched.add(label)
+                if key not in matching:
+                    matching.append(key)
+        for key in matching:
+            ok, said = _signs_dnskey_rrset(key, keys, answer.get('rrsigs') or [], zone, context.signatures)
+            problems.extend(((level, text, key_tag(key)), label) for level, text in said)
+            if ok:
+                signed.add(label)
+    findings = []
+    for (level, text, tag), labels in sorted(_by_key(problems).items(),
+                                             key=lambda item: (-LEVELS.index(item[0][0]), item[0][2], item[0][1])):
+        findings.append((level, text % (tag, zone, _join(labels))))
+    tags = _key_tags(ds_records)
+    unmatched = sorted(set(responding) - matched)
+    unsigned = sorted(set(responding) - signed)
+    if unmatched:
+        findings.append(('error', 'no DS at the parent (%s) matches a DNSKEY of %s on %s: validating '
+                                  'resolvers cannot build the chain of trust and fail every query for %s (SERVFAIL); '
+                                  'the DS at the registrar must be that of the zone\'s current key'
+                         % (tags, zone, _join(unmatched), zone)))
+    elif unsigned:
+        findings.append(('error', 'the DNSKEY RRset of %s is not signed by a key a DS at the parent points to, on %s: '
+                                  'the chain of trust is broken' % (zone, _join(unsigned))))
+    if responding and not [f for f in findings if f[0] in ('warning', 'error')]:
+        findings.append(('ok', 'the DS at the parent (%s) matches a DNSKEY of %s that signs the DNSKEY RRset '
+                               'on every name server' % (tags, zone)))
+    return findings
+
+
+@check('DNSSEC05', 'the DNSKEY records use algorithms meant for zone signing', queries=['dnskey'])
+def check_dnssec05(data, context):
+    zone = context.zone
+    if not context.signed:
+        return []
+    ignored, without, with_key, seen = [], [], [], []
+    for server in context.servers:
+        answer, label = server.get('dnskey'), context.label(server)
+        if not answered_authoritatively(answer):
+            ignored.append('%s: %s' % (label, why_not_authoritative(answer, 'DNSKEY')))
+        elif not answer.get('rrset'):
+            without.append(label)
+        else:
+            with_key.append(label)
+            seen.extend(((key_tag(k), k.algorithm), label) for k in answer['rrset'])
+    texts = {
+        'deprecated': ('error', 'uses the deprecated algorithm %d (%s)'),
+        'not-recommended': ('warning', 'uses algorithm %d (%s), which is not recommended'),
+        'not-zone-sign': ('error', 'uses algorithm %d (%s), which is not meant for zone signing'),
+        'private': ('error', 'uses algorithm %d, reserved for private use%.0s'),
+        'reserved': ('error', 'uses the reserved algorithm %d%.0s'),
+        'unassigned': ('error', 'uses the unassigned algorithm %d%.0s'),
+    }
+    findings, used = [], set()
+    for (tag, algorithm), labels in sorted(_by_key(seen).items()):
+        kind, mnemonic = dnskey_algorithm(algorithm)
+        used.add('%d (%s)' % (algorithm, mnemonic))
+        if kind != 'ok':
+            level, text = texts[kind]
+            findings.append((level, 'the DNSKEY with tag %d of %s %s, on %s'
+                             % (tag, zone, text % (algorithm, mnemonic), _join(labels))))
+    if ignored and not with_key and not without:
+        findings.append(('warning', 'no name server answered the DNSKEY query for %s: %s' % (zone, '; '.join(sorted(ignored)))))
+    if without and with_key:
+        findings.append(('error', '%s return no DNSKEY for %s, while %s do' % (_join(without), zone, _join(with_key))))
+    if with_key and not [f for f in findings if f[0] in ('warning', 'error')]:
+        findings.append(('ok', 'the DNSKEY records of %s use algorithm %s' % (zone, ', '.join(sorted(used)))))
+    return findings
+
+
+def _signature_findings(context, what, pick):
+    """DNSSEC08 and DNSSEC09: the RRSIGs over the RRset ``pick(server)`` returns, ``(rrset, rrsigs)`` or
+    None, judged with ``check_rrsig`` against the DNSKEY RRset of the same server."""
+    zone = context.zone
+    missing, outcomes, checked, valid_until = [], [], 0, []
+    for server in context.servers:
+        answer = server.get('dnskey')
+        if not answered_authoritatively(answer) or not answer.get('rrset'):
+            continue
+        picked = pick(server)
+        if picked is None:
+            continue
+        rrset, rrsigs = picked
+        label = context.label(server)
+        checked += 1
+        if not rrsigs:
+            missing.append(label)
+        for rrsig in rrsigs:
+            outcome = check_rrsig(rrset, rrsig, answer['rrset'], zone, context.now, context.signatures)
+            # one finding per outcome, key and, for the times the message shows, time
+            shown = {'not-yet-valid': rrsig.inception, 'expired': rrsig.expiration}.get(outcome)
+            outcomes.append(((outcome, rrsig.key_tag, rrsig.algorithm, shown), label))
+            if outcome == 'valid':
+                valid_until.append(rrsig.expiration)
+    findings = []
+    if missing:
+        findings.append(('error', 'the %s RRset of %s is not signed (no RRSIG) on %s' % (what, zone, _join(missing))))
+    texts = {
+        'not-yet-valid': ('error', 'is not valid before %(time)s'),
+        'expired': ('error', 'expired at %(time)s'),
+        'no-key': ('error', 'names no DNSKEY of the zone (none has that key tag and algorithm)'),
+        'invalid': ('error', 'does not validate with the DNSKEY with that tag'),
+        'unverifiable': ('info', 'was not verified: %(reason)s'),
+    }
+    for (outcome, tag, algorithm, shown), labels in sorted(_by_key(outcomes).items()):
+        if outcome == 'valid':
+            continue
+        level, text = texts[outcome]
+        detail = text % {'time': utc(shown) if shown else None, 'reason': unverifiable_reason(algorithm)}
+        findings.append((level, 'the RRSIG of the %s RRset of %s by key tag %d %s, on %s'
+                         % (what, zone, tag, detail, _join(labels))))
+    if checked and not [f for f in findings if f[0] in ('warning', 'error')] and valid_until:
+        findings.append(('ok', 'the %s RRset of %s carries a valid RRSIG on every name server (valid until %s)'
+                         % (what, zone, utc(min(valid_until)))))
+    return findings
+
+
+@check('DNSSEC08', 'the DNSKEY RRset carries a valid RRSIG by one of its keys', queries=['dnskey'])
+def check_dnssec08(data, context):
+    if not context.signed:
+        return []
+    return _signature_findings(context, 'DNSKEY', lambda server: (server['dnskey']['rrset'],
+                                                                  server['dnskey'].get('rrsigs') or []))
+
+
+@check('DNSSEC09', 'the SOA carries a valid RRSIG by a DNSKEY of the zone', queries=['dnskey', 'rrsig'])
+def check_dnssec09(data, context):
+    if not context.signed:
+        return []
+
+    def soa(server):
+        answer = server.get('soa')
+        if not answered_authoritatively(answer) or not answer.get('rrset'):
+            return None
+        return answer['rrset'], answer.get('rrsigs') or []
+    return _signature_findings(context, 'SOA', soa)
+
+
+@check('DNSSEC13', 'the DNSKEY, SOA and NS RRsets are signed with every algorithm of the DNSKEY RRset',
+       queries=['dnskey', 'rrsig'])
+def check_dnssec13(data, context):
+    zone = context.zone
+    if not context.signed:
+        return []
+    missing, checked, algorithms_seen = [], 0, set()
+    for server in context.servers:
+        answer = server.get('dnskey')
+        if not answered_authoritatively(answer) or not answer.get('rrset') or not answer.get('rrsigs'):
+            continue
+        label = context.label(server)
+        algorithms = sorted(set(k.algorithm for k in answer['rrset']))
+        algorithms_seen.update(algorithms)
+        checked += 1
+        for what, signed in (('DNSKEY', answer), ('SOA', server.get('soa')), ('NS', server.get('ns'))):
+            if not answered_authoritatively(signed) or not signed.get('rrset') or not signed.get('rrsigs'):
+                break                          # DNSSEC09 and the connectivity checks report these
+            used = set(s.algorithm for s in signed['rrsigs'])
+            missing.extend(((what, algorithm), label) for algorithm in algorithms if algorithm not in used)
+    findings = []
+    for (what, algorithm), labels in sorted(_by_key(missing).items()):
+        findings.append(('warning', 'the %s RRset of %s is not signed with algorithm %d (%s), which its DNSKEY RRset '
+                                    'has, on %s; every algorithm of the DNSKEY RRset must sign the zone (RFC 6840)'
+                         % (what, zone, algorithm, dnskey_algorithm(algorithm)[1], _join(labels))))
+    if checked and not findings:
+        findings.append(('ok', 'the DNSKEY, SOA and NS RRsets of %s are signed with every algorithm of its DNSKEY '
+                               'RRset: %s' % (zone, ', '.join('%d (%s)' % (a, dnskey_algorithm(a)[1])
+                                                              for a in sorted(algorithms_seen)))))
+    return findings
+
+
+@check('EXPECTED02', 'the parent publishes DS matching a DNSKEY of the zone, or none (expected_ds)', queries=['ds', 'dnskey'])
+def check_expected02(data, context):
+    zone, expected = context.zone, context.expected_ds
+    if expected not in ('present', 'absent') or not context.parent_ds:
+        return []
+    findings, with_ds, without_ds = [], [], []
+    for answer in context.parent_ds:
+        if not answered_authoritatively(answer):
+            findings.append(('error', 'parent server %s: %s; whether it publishes DS for %s is unknown'
+                             % (answer['server'], why_not_authoritative(answer, 'DS'), zone), answer['server']))
+        elif answer.get('rrset'):
+            with_ds.append(answer['server'])
+        else:
+            without_ds.append(answer['server'])
+    tags = _key_tags(context.parent_ds_records(dnssec=False))
+    if expected == 'absent':
+        if with_ds:
+            findings.append(('error', 'parent servers %s still publish DS for %s (%s); expected none'
+                             % (_join(with_ds), zone, tags)))
+        elif not findings:
+            findings.append(('ok', 'no parent server publishes DS for %s, as expected' % zone))
+        return findings
+    if without_ds:
+        findings.append(('error', 'parent servers %s publish no DS for %s yet; expected DS matching a DNSKEY of the zone'
+                         % (_join(without_ds), zone)))
+    if with_ds:
+        ds_records = context.parent_ds_records(dnssec=False)
+        unmatched = []
+        for server in context.servers:
+            answer = server.get('dnskey')
+            keys = answer.get('rrset') if answered_authoritatively(answer) else None
+            if not keys or not any(ds_matches_key(ds, k, zone) is not False for ds in ds_records for k in keys
+                                   if key_tag(k) == ds.key_tag):
+                unmatched.append(context.label(server))
+        if unmatched:
+            findings.append(('error', 'no DS at the parent (%s) matches a DNSKEY of %s on %s'
+                             % (tags, zone, _join(unmatched))))
+    if not findings:
+        findings.append(('ok', 'the parent publishes DS for %s (%s), matching a DNSKEY on every name server'
+                         % (zone, tags)))
+    return findings
+
+
+def evaluate_zone(data, skip=(), expected=None, expected_ds=None, now=None):
     """Findings for one zone from gathered facts; no network: every registered check not in ``skip``,
     in the order of ``CHECKS`` (without name servers, only those that need none).
 
@@ -698,9 +1371,12 @@ def evaluate_zone(data, skip=(), expected=None):
     ``servers``: one entry per address queried, ``{address, port, names, soa, ns, tcp,
     axfr, recursion, own}`` whose values come from the ``summarize_*`` functions
     (``own`` maps an in-bailiwick NS name to ``{'A': summary, 'AAAA': summary}``).
-    ``expected`` is a list of ``{name, addresses}``.
+    ``expected`` is a list of ``{name, addresses}``, ``expected_ds`` ``present``, ``absent`` or None.
+    For the DNSSEC checks, ``data`` also holds ``ds`` (the parent servers' ``summarize_signed`` DS
+    answers, with a ``server`` label) and each server ``dnskey`` (its DNSKEY answer); ``soa`` and
+    ``ns`` then carry their RRSIGs. ``now`` (seconds since the epoch) judges the RRSIGs' validity.
     """
-    context = ZoneContext(data, expected=expected)
+    context = ZoneContext(data, expected=expected, expected_ds=expected_ds, now=now)
     findings = []
     for registered in CHECKS:
         if registered.test in skip or (registered.needs_delegation and not context.parent_ns):
@@ -721,6 +1397,10 @@ def zone_report(data, findings, fail_on='error'):
             child_ns.update(ns['ns'])
         if soa.get('aa') and soa.get('serial') is not None:
             serials[label] = soa['serial']
+    ds = set()
+    for answer in data.get('ds', []):
+        if answer.get('error') is None and answer.get('rrset'):
+            ds.update(rd.to_text() for rd in answer['rrset'])
     return {
         'zone': data['zone'],
         'parent_ns': parent_ns,
@@ -728,6 +1408,7 @@ def zone_report(data, findings, fail_on='error'):
         'child_ns': sorted(child_ns),
         'serials': serials,
         'addresses': dict((n, i.get('addresses') or []) for n, i in data.get('addresses', {}).items()),
+        'ds': sorted(ds),
         'findings': findings,
         'ok': not failing(findings, fail_on),
     }
@@ -776,13 +1457,14 @@ def discover_parent_servers(name, resolver, timeout):
 class Checker(object):
     """Gathers the facts for many zones through one bounded thread pool.
 
-    ``transport`` needs ``query(qname, rdtype, address, port, tcp=False, rd=False)``
+    ``transport`` needs ``query(qname, rdtype, address, port, tcp=False, rd=False, dnssec=False)``
     returning an ``Exchange``; ``resolver`` needs dnspython's ``resolve(name, rdtype, ...)``.
     Both are injectable so unit tests run without a network.
     """
 
     def __init__(self, parent_servers=None, port=53, timeout=DEFAULT_TIMEOUT, concurrency=DEFAULT_CONCURRENCY,
-                 skip=(), expected=None, transport=None, resolver=None, source=None, nameservers_from='parent'):
+                 skip=(), expected=None, transport=None, resolver=None, source=None, nameservers_from='parent',
+                 expected_ds=None):
         self.parent_servers = parent_servers          # [(address, port)] or None: discover
         # 'expected': ask no parent; the expected name servers stand in for its referral (a check
         # of the servers themselves before any delegation points at them).
@@ -792,6 +1474,7 @@ class Checker(object):
         self.concurrency = max(1, int(concurrency))
         self.skip = frozenset(skip)
         self.expected = expected
+        self.expected_ds = expected_ds
         self.transport = transport if transport is not None else DnsTransport(timeout=timeout, source=source)
         self._resolver = resolver
         self._parents = {}
@@ -878,7 +1561,7 @@ class Checker(object):
         zones = [normalize_name(z) for z in zones]
         needed = needed_queries(self.skip)
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            referrals, discovery_errors = self._referrals(pool, zones)
+            referrals, ds, discovery_errors = self._referrals(pool, zones, needed)
             addresses, out_of_zone = self._addresses(pool, zones, referrals, needed)
             servers, probed = self._ask_servers(pool, zones, addresses, needed)
         results = []
@@ -887,20 +1570,21 @@ class Checker(object):
                 if 'recursion' in needed:
                     server['recursion'] = probed.get((server['address'], server['port']))
             data = {'zone': zone, 'referrals': referrals[zone], 'addresses': addresses[zone], 'servers': servers[zone],
-                    'out_of_zone': out_of_zone[zone]}
-            findings = evaluate_zone(data, skip=self.skip, expected=self.expected)
+                    'out_of_zone': out_of_zone[zone], 'ds': ds[zone]}
+            findings = evaluate_zone(data, skip=self.skip, expected=self.expected, expected_ds=self.expected_ds)
             if zone in discovery_errors:
                 findings.insert(0, _finding('BASIC01', 'error', zone, discovery_errors[zone]))
             results.append((data, findings))
         return results
 
-    def _referrals(self, pool, zones):
-        """1. The referral from every parent server -> (zone -> [summary], zone -> discovery error)."""
-        referrals = dict((z, []) for z in zones)
+    def _referrals(self, pool, zones, needed):
+        """1. The referral from every parent server, and its DS answer when a check needs it ('ds')
+        -> (zone -> [referral summary], zone -> [DS summary], zone -> discovery error)."""
+        referrals, ds = dict((z, []) for z in zones), dict((z, []) for z in zones)
         if self.nameservers_from == 'expected':
             for zone in zones:
                 referrals[zone].append(self.expected_referral())
-            return referrals, {}
+            return referrals, ds, {}
         jobs, discovery_errors = [], {}
         parents_of = self.parents_for(pool, zones)
         for zone in zones:
@@ -908,15 +1592,20 @@ class Checker(object):
             if error:
                 discovery_errors[zone] = error
             for address, port in parents:
-                jobs.append((zone, address, port))
+                jobs.append((zone, 'NS', address, port))
+                if 'ds' in needed:
+                    jobs.append((zone, 'DS', address, port))
 
-        def ask_parent(zone, address, port):
-            summary = summarize_referral(self.transport.query(zone, 'NS', address, port), zone)
+        def ask_parent(zone, rdtype, address, port):
+            if rdtype == 'DS':
+                summary = summarize_signed(self.transport.query(zone, 'DS', address, port, dnssec=True), zone, 'DS')
+            else:
+                summary = summarize_referral(self.transport.query(zone, 'NS', address, port), zone)
             summary['server'] = server_label(address, port)
-            return zone, summary
-        for zone, summary in self._map(pool, ask_parent, jobs):
-            referrals[zone].append(summary)
-        return referrals, discovery_errors
+            return zone, rdtype, summary
+        for zone, rdtype, summary in self._map(pool, ask_parent, jobs):
+            (ds if rdtype == 'DS' else referrals)[zone].append(summary)
+        return referrals, ds, discovery_errors
 
     def _addresses(self, pool, zones, referrals, needed):
         """2. The addresses of the name servers: glue, else resolved without it (once per name). Names
@@ -973,11 +1662,14 @@ class Checker(object):
                     for name in own_names:
                         jobs.append((server, ('own', name, 'A'), name, 'A'))
                         jobs.append((server, ('own', name, 'AAAA'), name, 'AAAA'))
+                if 'dnskey' in needed:
+                    jobs.append((server, 'dnskey', zone, 'DNSKEY'))
                 if 'recursion' in needed and (address, self.port) not in probed:
                     # one probe per address: recursion is a property of the server, not the zone
                     probed[(address, self.port)] = None
                     jobs.append((server, 'recursion', zone, 'SOA'))
-        for server, key, summary in self._map(pool, self._ask_server, jobs):
+        dnssec = 'rrsig' in needed
+        for server, key, summary in self._map(pool, lambda *job: self._ask_server(*job, dnssec=dnssec), jobs):
             if isinstance(key, tuple):
                 server['own'].setdefault(key[1], {})[key[2]] = summary
             elif key == 'recursion':
@@ -997,11 +1689,12 @@ class Checker(object):
                 server[key] = summary
         return servers, probed
 
-    def _ask_server(self, server, key, qname, rdtype):
-        """One query of ``_ask_servers`` -> (server, key, summary)."""
+    def _ask_server(self, server, key, qname, rdtype, dnssec=False):
+        """One query of ``_ask_servers`` -> (server, key, summary); ``dnssec``: SOA and NS with the DO bit."""
         kind = key[0] if isinstance(key, tuple) else key
         exchange = self.transport.query(qname, rdtype, server['address'], server['port'],
-                                        tcp=kind in ('axfr', 'tcp'), rd=(kind == 'recursion'))
+                                        tcp=kind in ('axfr', 'tcp'), rd=(kind == 'recursion'),
+                                        dnssec=kind == 'dnskey' or (dnssec and kind in ('soa', 'ns')))
         if kind in ('soa', 'tcp'):
             return server, key, summarize_soa(exchange, qname)
         if kind == 'ns':
@@ -1010,6 +1703,8 @@ class Checker(object):
             return server, key, summarize_axfr(exchange, qname)
         if kind == 'recursion':
             return server, key, summarize(exchange)
+        if kind == 'dnskey':
+            return server, key, summarize_signed(exchange, qname, 'DNSKEY')
         return server, key, summarize_addresses(exchange, qname, rdtype)
 
 

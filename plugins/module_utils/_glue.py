@@ -12,6 +12,24 @@ as ``_names`` gives them (lower case, no trailing dot, A-labels); addresses in
 ``ipaddress``'s canonical form, sorted (IPv4 first, then IPv6, each by numeric
 value), so that neither order nor notation ever causes a write.
 
+Only rules that hold at every registry live here; a registrar's own limits are its
+provider's (``ProviderLimits``, e.g. ``_alicloud.AlicloudLimits``), applied by the modules
+next to these. Which is which, and why:
+
+- generic: the name syntax (LDH labels, at most 63 octets a label and 253 a name: RFC 1035,
+  RFC 1123, in ``_names``), because the DNS itself imposes it; a glue host strictly inside the
+  domain it is registered with, because that is what makes it glue (RFC 5732's subordinate hosts);
+  at least one address per host, because glue without addresses resolves nothing; addresses
+  reachable from the internet (the special-purpose ranges of RFC 6890 are refused or warned
+  about), because a referral to anything else fails for everyone; at least two name servers per
+  domain (RFC 1034 4.1, RFC 2182); and at most 13 name servers and 13 addresses, the most any
+  registry takes (a referral with more no longer fits 512 bytes) and the default of
+  ``ProviderLimits``, which a provider may lower (``max_ips_per_host``, ``max_nameservers``, or
+  ``check_ips`` for rules per address family);
+- the registrar's: host-name length (Alibaba Cloud: 80 characters), hosts per domain (Alibaba
+  Cloud: 13; ``.cn`` 6 and no fourth-level names; none for ``.hk``), domains per name-server write
+  (Alibaba Cloud: 1,000), because they are one company's policy and another registrar's differ.
+
 Decisions (see the unit tests):
 
 - IPv4-mapped IPv6 addresses (``::ffff:192.0.2.1``) are rejected, not converted:
@@ -19,12 +37,8 @@ Decisions (see the unit tests):
   AAAA glue record holding one is useless, and silently turning it into the IPv4
   address could merge it with another entry without the user noticing.
 - The domain itself is not a valid glue host name: a host is registered under its
-  domain as a label relative to it (Alibaba's ``DnsName``, e.g. ``ns1``), and the
-  domain itself would be an empty label.
-- ``.cn``: "no fourth-level host names" counts the labels of the whole host name,
-  so under ``example.cn`` hosts like ``ns1.example.cn`` are fine, while under a
-  second-level ``.cn`` domain such as ``example.com.cn`` every host has four or
-  more labels and none can be created.
+  domain as a label relative to it (e.g. ``ns1``), and the domain itself would be
+  an empty label.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -42,45 +56,32 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._names import (
     normalize_domain,
     normalize_name,
 )
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import (
+    MAX_IPS_PER_HOST,
+    MAX_NAMESERVERS,
+    MIN_NAMESERVERS,
+)
 
 # Names compared without validation: the collection's one normaliser.
 comparable_name = normalize_name
 
-#: addresses of one glue host (Alibaba Cloud, registry)
-MAX_IPS_PER_HOST = 13
-#: glue hosts per domain, most TLDs (the TLD registry may set fewer)
-MAX_HOSTS_PER_DOMAIN = 13
-#: glue hosts per .cn domain
-MAX_HOSTS_PER_CN_DOMAIN = 6
-#: name servers of one domain
-MIN_NAMESERVERS = 2
-MAX_NAMESERVERS = 13
-#: Alibaba Cloud's console limit for DNS host names
-MAX_HOST_NAME_LENGTH = 80
 _IPV4_OCTET_LEADING_ZERO = re.compile(r'(^|\.)0[0-9]')
 
 
 # ---------------------------------------------------------------------------
-# Names (the collection's one normaliser is _names; host names add Alibaba's limit)
+# Names (the collection's one normaliser is _names)
 # ---------------------------------------------------------------------------
 
 def normalize_host_name(value, field='name'):
-    """``normalize_domain`` plus Alibaba Cloud's limit of 80 characters for DNS host names."""
-    name = _normalize_name(value, field, 'host name', 'ns1.example.com')
-    if len(name) > MAX_HOST_NAME_LENGTH:
-        raise ValidationError(field, value, "is %d characters long%s; a DNS host name may have at most %d characters "
-                                            "(Alibaba Cloud's limit for DNS host names)"
-                              % (len(name), '' if name == value.strip().rstrip('.').lower() else ' as A-labels',
-                                 MAX_HOST_NAME_LENGTH))
-    return name
+    """A glue host name: ``normalize_domain``'s rules (the registrar's own limits are its provider's)."""
+    return _normalize_name(value, field, 'host name', 'ns1.example.com')
 
 
 def check_host_in_domain(host, domain, field='name'):
     """Raise ValidationError unless ``host`` is strictly below ``domain``.
 
     The domain itself is refused too: a glue host is registered under its
-    domain by its label relative to the domain (Alibaba's ``DnsName``, e.g.
-    ``ns1``), which would be empty.
+    domain by its label relative to the domain (e.g. ``ns1``), which would be empty.
     """
     if host_in_domain(host, domain):
         return
@@ -112,39 +113,9 @@ def find_registered_domain(host, domain_names):
     return best
 
 
-def check_registry_host_limits(domain, host, existing_host_names, field='name'):
-    """Raise ValidationError when the registry would refuse to create ``host`` under ``domain``.
-
-    ``existing_host_names`` are the hosts already registered under the domain;
-    a host in that list is not new (modifying it is fine).
-
-    - ``.hk``: custom DNS hosts are not supported at all;
-    - ``.cn``: at most 6 hosts per domain, and no host name of four or more labels;
-    - elsewhere: at most 13 hosts per domain.
-    """
-    domain = comparable_name(domain)
-    name = comparable_name(host)
-    if domain == 'hk' or domain.endswith('.hk'):
-        raise ValidationError(field, host, 'cannot be created: Alibaba Cloud does not support custom DNS hosts for .hk domains')
-    existing = set(comparable_name(item) for item in existing_host_names or [])
-    if name in existing:
-        return
-    is_cn = domain == 'cn' or domain.endswith('.cn')
-    if is_cn and len(name.split('.')) >= 4:
-        rule = ('cannot be created: under .cn a fourth-level name (four or more labels) cannot be a DNS host name '
-                '(Alibaba Cloud / CNNIC rule)')
-        if len(domain.split('.')) >= 3:
-            rule += '; every host under %s has four or more labels, so it can have no custom DNS hosts' % _show(domain)
-        raise ValidationError(field, host, rule)
-    limit = MAX_HOSTS_PER_CN_DOMAIN if is_cn else MAX_HOSTS_PER_DOMAIN
-    if len(existing) >= limit:
-        raise ValidationError(field, host, 'cannot be created: domain %s already has %d DNS hosts, the most %s may have '
-                                           '(delete one first)'
-                              % (_show(domain), len(existing), 'a .cn domain' if is_cn else 'a domain'))
-
-
-def normalize_nameservers(values, allow_single=False, field='nameservers'):
-    """Name servers of a domain: each normalised like a domain, no duplicates, 2 to 13 (1 with ``allow_single``).
+def normalize_nameservers(values, allow_single=False, field='nameservers', max_nameservers=MAX_NAMESERVERS):
+    """Name servers of a domain: each normalised like a domain, no duplicates, 2 to 13 (1 with ``allow_single``;
+    a registrar may take fewer than 13: ``max_nameservers``).
 
     The order is kept (the registry keeps it); compare with ``same_nameservers``.
     """
@@ -153,7 +124,7 @@ def normalize_nameservers(values, allow_single=False, field='nameservers'):
                                              "such as ['ns1.example.com', 'ns2.example.net']")
     if not isinstance(values, (list, tuple)):
         raise ValidationError(field, values, 'is not a list; give a list of %d to %d name server names'
-                              % (MIN_NAMESERVERS, MAX_NAMESERVERS))
+                              % (MIN_NAMESERVERS, max_nameservers))
     names = []
     given = {}
     for value in values:
@@ -166,10 +137,10 @@ def normalize_nameservers(values, allow_single=False, field='nameservers'):
         given[name] = value
         names.append(name)
     if not names:
-        raise ValidationError(field, values, 'is empty; a domain needs %d to %d name servers' % (MIN_NAMESERVERS, MAX_NAMESERVERS))
-    if len(names) > MAX_NAMESERVERS:
+        raise ValidationError(field, values, 'is empty; a domain needs %d to %d name servers' % (MIN_NAMESERVERS, max_nameservers))
+    if len(names) > max_nameservers:
         raise ValidationError(field, values, 'has %d name servers; the registry accepts at most %d'
-                              % (len(names), MAX_NAMESERVERS))
+                              % (len(names), max_nameservers))
     if len(names) < MIN_NAMESERVERS and not allow_single:
         raise ValidationError(field, values, 'has only one name server; a domain needs at least %d for redundancy '
                                              '(set allow_single: true if one is really intended)' % MIN_NAMESERVERS)
@@ -268,8 +239,8 @@ def _parse_ip(value, field):
     return address, warning
 
 
-def normalize_ips(values, field='ips'):
-    """Validate and canonicalise the addresses of a glue host.
+def normalize_ips(values, field='ips', max_ips=MAX_IPS_PER_HOST):
+    """Validate and canonicalise the addresses of a glue host (1 to ``max_ips``).
 
     Returns ``(ips, warnings)``: ``ips`` the canonical strings sorted by
     ``ip_sort_key``; ``warnings`` one sentence per private, shared,
@@ -278,12 +249,12 @@ def normalize_ips(values, field='ips'):
     if isinstance(values, str):
         raise ValidationError(field, values, "is a single string, not a list; give a list of addresses such as ['192.0.2.1']")
     if not isinstance(values, (list, tuple)):
-        raise ValidationError(field, values, 'is not a list; give a list of 1 to %d IPv4/IPv6 addresses' % MAX_IPS_PER_HOST)
+        raise ValidationError(field, values, 'is not a list; give a list of 1 to %d IPv4/IPv6 addresses' % max_ips)
     if not values:
-        raise ValidationError(field, values, 'is empty; a glue host needs at least 1 address (1 to %d)' % MAX_IPS_PER_HOST)
-    if len(values) > MAX_IPS_PER_HOST:
+        raise ValidationError(field, values, 'is empty; a glue host needs at least 1 address (1 to %d)' % max_ips)
+    if len(values) > max_ips:
         raise ValidationError(field, values, 'has %d addresses; a glue host may have at most %d (the registry\'s limit)'
-                              % (len(values), MAX_IPS_PER_HOST))
+                              % (len(values), max_ips))
     given = {}
     found = []
     for value in values:

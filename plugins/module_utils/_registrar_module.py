@@ -13,36 +13,46 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.dnsops.nameservers.plugins.module_utils._glue import ValidationError
-from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import (
+from ansible_collections.dnsops.nameservers.plugins.module_utils._http import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_RETRY_MAX_TIME,
+    DEFAULT_TIMEOUT,
+)
+from ansible_collections.dnsops.nameservers.plugins.module_utils._providers import (
+    DEFAULT_PROVIDER,
     PROVIDERS,
+    check_foreign_options,
+    provider_info,
+    provider_options,
+)
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import (
+    DEFAULT_MAX_WORKERS,
     RegistrarError,
     TaskFailed,
     TaskTimeout,
-    get_registrar,
+    WriteOutcomeUnknown,
 )
 
-CONNECTION_OPTIONS = (
-    'access_key_id', 'access_key_secret', 'security_token', 'profile', 'site',
-    'endpoint', 'validate_certs', 'timeout', 'max_retries', 'retry_max_time', 'max_workers',
-)
+#: the options every provider takes (doc fragment dnsops.nameservers.registrar), besides registrar
+CONNECTION_OPTIONS = ('endpoint', 'validate_certs', 'timeout', 'max_retries', 'retry_max_time', 'max_workers')
 
 
 def registrar_argument_spec():
-    """Options of the doc fragment dnsops.nameservers.registrar."""
-    return dict(
-        registrar=dict(type='str', default='alicloud', choices=sorted(PROVIDERS)),
-        access_key_id=dict(type='str', no_log=True, aliases=['alicloud_access_key']),
-        access_key_secret=dict(type='str', no_log=True, aliases=['alicloud_secret_key']),
-        security_token=dict(type='str', no_log=True, aliases=['alicloud_security_token']),
-        profile=dict(type='str'),
-        site=dict(type='str', default='china', choices=['china', 'international']),
+    """Options of the doc fragment dnsops.nameservers.registrar, and every provider's own."""
+    spec = dict(
+        registrar=dict(type='str', default=DEFAULT_PROVIDER, choices=sorted(PROVIDERS)),
         endpoint=dict(type='str'),
         validate_certs=dict(type='bool', default=True),
-        timeout=dict(type='float', default=30),
-        max_retries=dict(type='int', default=8),
-        retry_max_time=dict(type='float', default=120),
-        max_workers=dict(type='int', default=8),
+        timeout=dict(type='float', default=DEFAULT_TIMEOUT),
+        max_retries=dict(type='int', default=DEFAULT_MAX_RETRIES),
+        retry_max_time=dict(type='float', default=DEFAULT_RETRY_MAX_TIME),
+        max_workers=dict(type='int', default=DEFAULT_MAX_WORKERS),
     )
+    for option, option_spec in provider_options().items():
+        if option in spec:
+            raise RegistrarError('a registrar defines the option %s, which every registrar shares' % option)
+        spec[option] = option_spec
+    return spec
 
 
 def wait_argument_spec():
@@ -58,7 +68,8 @@ class RegistrarModule(object):
 
     Once a write was accepted, a failure still reports it: ``changed=true``, the
     ``task_ids`` written, and (when waiting found a failed or unfinished task) the
-    outcome of every task of the batch in ``tasks``.
+    outcome of every task of the batch in ``tasks``. A write that may have reached the
+    registry (WriteOutcomeUnknown) reports ``changed=true`` and what was ``sent``.
     """
 
     def __init__(self, module):
@@ -68,10 +79,24 @@ class RegistrarModule(object):
         self.context = {}
 
     @property
+    def info(self):
+        """The selected registrar's ProviderInfo: its options, capabilities and limits, without a call."""
+        return provider_info(self.module.params['registrar'])
+
+    def require(self, capability):
+        """Fail before any call when the selected registrar cannot do ``capability``."""
+        self.info.require(capability)
+
+    def check_options(self):
+        """An option of another registrar than the selected one is an error (before any call)."""
+        check_foreign_options(self.info.name, self.module.params)
+
+    @property
     def registrar(self):
         if self._registrar is None:
-            options = dict((name, self.module.params.get(name)) for name in CONNECTION_OPTIONS)
-            self._registrar = get_registrar(self.module.params['registrar'], options)
+            info = self.info
+            names = CONNECTION_OPTIONS + tuple(sorted(info.options))
+            self._registrar = info.create(dict((name, self.module.params.get(name)) for name in names))
         return self._registrar
 
     def calls(self):
@@ -86,6 +111,18 @@ class RegistrarModule(object):
             if task_id and task_id not in self.task_ids:
                 self.task_ids.append(task_id)
         self.context.update(context)
+
+    def write(self, sent, summary, func, *args):
+        """``func(*args)``, one write; ``sent`` (a dict) and ``summary`` (a phrase) say what it sends, for
+        a failure that cannot tell whether the registry took it (WriteOutcomeUnknown)."""
+        try:
+            return func(*args)
+        except WriteOutcomeUnknown as exc:
+            exc.sent = dict(sent)
+            if exc.domains is not None and 'domains' in sent:
+                exc.sent['domains'] = list(exc.domains)  # the batch whose answer was lost
+            exc.summary = summary
+            raise
 
     def wait_for(self, task_ids, **context):
         """Record the writes; wait for their tasks when the user asked to (a failed task fails the module)."""
@@ -105,17 +142,36 @@ class RegistrarModule(object):
             result.update(changed=True, task_ids=list(self.task_ids))
         if getattr(exc, 'tasks', None):
             result['tasks'] = exc.tasks
+        if isinstance(exc, WriteOutcomeUnknown):
+            result.update(changed=True, sent=exc.sent)
         return result
+
+    @staticmethod
+    def failure_message(exc):
+        if isinstance(exc, (TaskFailed, TaskTimeout)):
+            return 'The registry task did not succeed: %s' % exc
+        if isinstance(exc, WriteOutcomeUnknown):
+            return 'Sent %s, and no answer says whether the registry took it: %s' % (
+                getattr(exc, 'summary', None) or 'a change', exc)
+        return str(exc)
+
+    def check_wait(self):
+        """wait_timeout must leave time to wait: checked before anything is written."""
+        value = self.module.params.get('wait_timeout')
+        if value is not None and value < 1:
+            raise ValidationError('wait_timeout', value, "must be at least 1 (seconds to wait for the registry's "
+                                                         "tasks); set wait: false not to wait")
 
     def run(self, work):
         """Call ``work()`` and exit with its result dict; errors become clear failures."""
         try:
+            self.check_options()
+            self.check_wait()
             result = work()
         except ValidationError as exc:
             # Bad input: nothing was written.
             self.module.fail_json(msg=str(exc), field=exc.field, registrar_calls=self.calls())
         except RegistrarError as exc:
-            prefix = 'The registry task did not succeed: ' if isinstance(exc, (TaskFailed, TaskTimeout)) else ''
-            self.module.fail_json(msg=prefix + str(exc), **self.failure_result(exc))
+            self.module.fail_json(msg=self.failure_message(exc), **self.failure_result(exc))
         result['registrar_calls'] = self.calls()
         self.module.exit_json(**result)

@@ -31,6 +31,28 @@ description:
     C(DELEGATION07) the parent's NS set equals the zone's; C(NAMESERVER01) no name server offers recursion;
     C(NAMESERVER03) no name server allows us a zone transfer (AXFR);
     C(EXPECTED01) (not a Zonemaster case) the parent publishes the names and addresses of O(expected_nameservers).
+  - The DNSSEC checks decide whether the chain of trust from the parent works. The parent servers are asked
+    for the zone's DS and every name server address for its DNSKEY, with the DO bit set, and the SOA and NS
+    queries set it too, so their answers carry the RRSIGs.
+    C(DNSSEC07) the zone is signed (DNSKEY records with an RRSIG) on every name server or on none, and when
+    signed, the parent publishes a signed DS for it (a zone signed on no server is an V(info) finding, as
+    an insecure delegation works);
+    C(DNSSEC11) a zone with DS at the parent is signed (DS for an unsigned zone is an error, since validating
+    resolvers fail every query for it);
+    and only for a signed zone, C(DNSSEC01) the DS use a digest algorithm meant for DS (SHA-1 is deprecated);
+    C(DNSSEC02) a DS matches a DNSKEY (key tag, algorithm, digest) that signs the DNSKEY RRset, on every name server;
+    C(DNSSEC05) the DNSKEY algorithms are meant for zone signing and not deprecated;
+    C(DNSSEC08) and C(DNSSEC09) the DNSKEY RRset and the SOA carry a valid RRSIG (inside its validity period,
+    made by a DNSKEY of the zone, verified);
+    C(DNSSEC13) every algorithm of the DNSKEY RRset signs the DNSKEY, SOA and NS RRsets;
+    C(EXPECTED02) (not a Zonemaster case) the parent publishes DS as O(expected_ds) says.
+  - Each DNSSEC check follows its Zonemaster specification, with its levels (ERROR is V(error), WARNING
+    V(warning), NOTICE V(info)), and a check that passes says so with one V(ok) finding. The deviations are
+    a zone signed on no server, V(info) rather than a warning; a DS whose digest does not match the key of
+    its key tag, which counts as matching no key (so C(DNSSEC02) also says that no DS matches); and an RRSIG
+    the module cannot verify (an algorithm other than RSA, ECDSA and EdDSA, or no C(cryptography)), which is
+    V(info) and fails nothing. Verifying signatures needs the Python package C(cryptography) (with dnspython
+    2.3 as well as later versions).
   - Name server addresses come from the glue when the parent gives it (also for out-of-bailiwick names
     whose addresses appear in the referral's additional section); otherwise, when O(parent_servers) are
     given, by asking them for the name and following their referral to the name's own servers, and
@@ -88,6 +110,18 @@ options:
     type: str
     choices: [parent, expected]
     default: parent
+  expected_ds:
+    description:
+      - What the parent should publish as DS records for every zone of O(zones), checked as C(EXPECTED02);
+        any difference is an error, so O(wait=true) waits until the parent publishes it.
+      - V(present) every parent server publishes DS for the zone, and one of them matches a DNSKEY (key tag,
+        algorithm and digest) on every name server. Use it after the DS was submitted to the registrar, to wait
+        until the registry publishes it. Whether that key also signs the zone is C(DNSSEC02)'s to say.
+      - V(absent) no parent server publishes DS for the zone. Use it after the DS was removed at the
+        registrar, to wait until the registry has withdrawn it, before the zone stops being signed.
+      - When omitted, C(EXPECTED02) checks nothing. Needs O(nameservers_from=parent).
+    type: str
+    choices: [present, absent]
   expected_nameservers:
     description:
       - The name servers the parent should publish for every zone of O(zones); any difference
@@ -132,12 +166,14 @@ options:
     description:
       - Checks to leave out, by test case id. Leaving out C(NAMESERVER03) sends no AXFR query,
         C(CONNECTIVITY02) no TCP query (truncated answers still fall back to TCP),
-        C(NAMESERVER01) no recursive query and C(CONSISTENCY05) no A/AAAA query.
+        C(NAMESERVER01) no recursive query and C(CONSISTENCY05) no A/AAAA query. Leaving out every
+        C(DNSSEC) check and C(EXPECTED02) sends no DS or DNSKEY query and no query with the DO bit.
     type: list
     elements: str
     default: []
     choices: [BASIC01, BASIC02, CONNECTIVITY01, CONNECTIVITY02, CONSISTENCY01, CONSISTENCY04, CONSISTENCY05,
-              DELEGATION01, DELEGATION02, DELEGATION07, NAMESERVER01, NAMESERVER03, EXPECTED01]
+              DELEGATION01, DELEGATION02, DELEGATION07, DNSSEC01, DNSSEC02, DNSSEC05, DNSSEC07, DNSSEC08, DNSSEC09,
+              DNSSEC11, DNSSEC13, EXPECTED01, EXPECTED02, NAMESERVER01, NAMESERVER03]
   fail_on:
     description:
       - The task fails when a finding reaches this level. V(never) only reports.
@@ -168,10 +204,13 @@ options:
 notes:
   - A finding that a server offers recursion (C(NAMESERVER01)) or allows AXFR (C(NAMESERVER03)) is
     true for the host that runs the module; run it from outside the servers' own networks.
-  - Queries are sent without EDNS options other than a 1232-byte buffer; DNSSEC is not checked.
+  - Queries are sent with EDNS (a 1232-byte buffer) and no other option; the DO bit is set on the SOA, NS, DNSKEY
+    and DS queries while a DNSSEC check runs.
+  - The RRSIGs' validity periods are compared with the clock of the host that runs the module.
   - Name servers reachable only over IPv6 fail C(CONNECTIVITY01) on hosts without IPv6 connectivity.
 requirements:
   - dnspython >= 2.3
+  - cryptography, to verify DNSSEC signatures (ansible-core depends on it, so it is there on the controller)
 seealso:
   - module: dnsops.nameservers.domain_nameservers
   - module: dnsops.nameservers.glue_host
@@ -198,6 +237,14 @@ EXAMPLES = r'''
         addresses: [198.51.100.20]
     wait: true
     wait_timeout: 1800
+  delegate_to: localhost
+
+- name: After submitting the DS at the registrar, wait until the parent publishes it, matching the zone's key
+  dnsops.nameservers.delegation_check:
+    zone: example.com
+    expected_ds: present
+    wait: true
+    wait_timeout: 3600
   delegate_to: localhost
 
 - name: Ask the lab's registry directly, skip the zone transfer check, only report
@@ -243,6 +290,13 @@ zones:
       description: The addresses queried for each name server, from glue or from the system resolver.
       type: dict
       sample: {"ns1.example.com": ["198.51.100.10"], "ns.provider.net": ["203.0.113.53"]}
+    ds:
+      description:
+        - The DS records the parent publishes for the zone (all parent servers together), as text
+          (key tag, algorithm, digest type, digest). Empty when it publishes none or was not asked.
+      type: list
+      elements: str
+      sample: ["12345 13 2 3490a6806d47f17a34c29e2ce80e8a999ffbe4be49a3f0c5ab2c4e1ed3f64d51"]
     child_ns:
       description: The name servers the zone's own NS records list (authoritative answers only).
       type: list
@@ -322,6 +376,7 @@ ARGUMENT_SPEC = dict(
     concurrency=dict(type='int', default=_dnscheck.DEFAULT_CONCURRENCY),
     source_address=dict(type='str'),
     skip_checks=dict(type='list', elements='str', default=[], choices=sorted(_dnscheck.TESTS)),
+    expected_ds=dict(type='str', choices=['present', 'absent']),
     fail_on=dict(type='str', default='error', choices=['error', 'warning', 'never']),
     wait=dict(type='bool', default=False),
     wait_timeout=dict(type='int', default=900),
@@ -363,6 +418,9 @@ def parse_params(module):
             module.fail_json(msg='%s: %s is out of range' % (option, params[option]))
     if params['timeout'] <= 0:
         module.fail_json(msg='timeout: must be more than 0 seconds')
+    if params['expected_ds'] and params['nameservers_from'] != 'parent':
+        module.fail_json(msg='expected_ds: %s needs nameservers_from=parent (the DS is asked of the parent), not %s'
+                         % (params['expected_ds'], params['nameservers_from']))
     return zones, parents, expected
 
 
@@ -419,7 +477,7 @@ def run_module(module, transport=None, resolver=None, clock=time.monotonic, slee
         parent_servers=parents, port=params['port'], timeout=params['timeout'],
         concurrency=params['concurrency'], skip=params['skip_checks'], expected=expected,
         source=params['source_address'], nameservers_from=params['nameservers_from'],
-        transport=transport, resolver=resolver)
+        expected_ds=params['expected_ds'], transport=transport, resolver=resolver)
 
     reports, rounds = _dnscheck.check_until_converged(
         checker.check, zones, fail_on=params['fail_on'], wait=params['wait'], wait_timeout=params['wait_timeout'],

@@ -19,11 +19,15 @@ description:
     write calls as the registrar allows (Alibaba Cloud takes up to 1,000 domains in one call).
   - All domains and name servers are validated, and all domains read, before anything is written; a
     domain that is not in the account fails the task with nothing changed.
+  - A name server inside a domain of the account (the nearest enclosing one) must be a glue host of that
+    domain, or the registry would fail the delegation; one that is not fails the task with nothing changed
+    (in check mode, a warning, since M(dnsops.nameservers.glue_host) may create it first).
 author:
   - dnsops.nameservers maintainers (@dnsops)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - dnsops.nameservers.registrar
+  - dnsops.nameservers.alicloud
   - dnsops.nameservers.registrar.wait
   - dnsops.nameservers.registrar.attributes
 attributes:
@@ -46,7 +50,8 @@ options:
   nameservers:
     description:
       - The name servers every domain in O(domains) should be delegated to, 2 to 13 host names.
-      - Name servers inside one of your domains need a glue host first (M(dnsops.nameservers.glue_host)).
+      - Name servers inside one of your domains need a glue host first (M(dnsops.nameservers.glue_host)), and
+        its registry task must have finished.
       - The order is kept as given, but a domain whose name servers differ only in order is not changed.
     type: list
     elements: str
@@ -112,6 +117,15 @@ task_ids:
   type: list
   elements: str
   sample: [e9b8e8b4-7334-4548-9cec-c30b6891f292]
+sent:
+  description:
+    - The delegation that was sent when no answer says whether the registry took it (the connection dropped or
+      timed out after sending, or the answer was a gateway's error page or not readable), with
+      C(action=delegate), the C(domains) of that write and the C(nameservers). The failure then reports C(changed=true); the write
+      is not sent again, and a rerun reads the registry and converges.
+  returned: when the module fails after sending a write whose outcome is unknown
+  type: dict
+  sample: {"action": "delegate", "domains": ["customer-two.net"], "nameservers": ["ns1.example.com", "ns2.example.com"]}
 tasks:
   description:
     - How every registry task of the batch ended, when waiting found a failed or unfinished task; all
@@ -146,6 +160,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._glue import (
     normalize_nameservers,
     same_nameservers,
 )
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import DELEGATION, run_concurrently
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_module import (
     RegistrarModule,
     registrar_argument_spec,
@@ -153,7 +168,14 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_modu
 )
 
 
-def validate_input(params):
+def _some(names, limit=5):
+    """``a, b, c`` or ``a, b, c, d, e and 95 more``."""
+    if len(names) <= limit:
+        return ', '.join(names)
+    return '%s and %d more' % (', '.join(names[:limit]), len(names) - limit)
+
+
+def validate_input(params, limits):
     domains = []
     for value in params['domains']:
         name = normalize_domain(value, field='domains')
@@ -161,13 +183,57 @@ def validate_input(params):
             domains.append(name)
     if not domains:
         raise ValidationError('domains', params['domains'], 'must name at least one domain')
-    nameservers = normalize_nameservers(params['nameservers'], allow_single=params['allow_single'], field='nameservers')
+    nameservers = normalize_nameservers(params['nameservers'], allow_single=params['allow_single'], field='nameservers',
+                                        max_nameservers=limits.max_nameservers)
     return domains, nameservers
+
+
+def enclosing_names(name):
+    """The names ``name`` lies in that could be registered domains, nearest first (two labels or more)."""
+    labels = name.split('.')
+    return ['.'.join(labels[index:]) for index in range(1, len(labels) - 1)]
+
+
+def check_glue(rmod, nameservers, known):
+    """Every name server inside a domain of the account (the nearest enclosing one) must be a glue host
+    of that domain, or the registry fails the delegation. ``known``: domains already read (name -> Domain
+    or None). Raises ValidationError; in check mode it warns, as glue_host may create the host first."""
+    registrar = rmod.registrar
+    candidates = dict((server, enclosing_names(server)) for server in nameservers)
+    unread = sorted(set(sum(candidates.values(), [])) - set(known))
+    found = dict(known)
+    found.update(registrar.get_domains(unread))
+    owners = {}
+    for server in nameservers:
+        owner = next((name for name in candidates[server] if found.get(name) is not None), None)
+        if owner is not None:
+            owners.setdefault(owner, []).append(server)
+    owner_names = sorted(owners)
+    hosts = run_concurrently(lambda owner: registrar.list_hosts(found[owner]), owner_names, registrar.max_workers)
+    missing = []
+    for owner, glue in zip(owner_names, hosts):
+        glued = set(host.name for host in glue)
+        missing.extend((server, owner) for server in owners[owner] if server not in glued)
+    if not missing:
+        return
+    missing.sort(key=lambda item: nameservers.index(item[0]))
+    where = ', '.join('%s in %s' % item for item in missing)
+    if rmod.module.check_mode:
+        rmod.module.warn('nameservers: no glue host yet for %s (a domain of this registrar account); a real run '
+                         'fails here unless dnsops.nameservers.glue_host creates it first' % where)
+        return
+    servers = [server for server, dummy in missing]
+    raise ValidationError('nameservers', servers[0] if len(servers) == 1 else servers,
+                          '%s inside a domain of this registrar account without being a glue host of it (%s), so '
+                          'the registry would fail the delegation; create %s first with dnsops.nameservers.glue_host '
+                          'and let its task finish (wait: true); nothing was changed'
+                          % ('is' if len(servers) == 1 else 'are', where, 'it' if len(servers) == 1 else 'them'))
 
 
 def manage(rmod):
     module = rmod.module
-    domains, nameservers = validate_input(module.params)
+    rmod.require(DELEGATION)
+    domains, nameservers = validate_input(module.params, rmod.info.limits)
 
     registrar = rmod.registrar
     current = registrar.get_domains(domains)
@@ -178,9 +244,14 @@ def manage(rmod):
     differ = [name for name in domains if not same_nameservers(current[name].nameservers or [], nameservers)]
     before = dict((name, list(current[name].nameservers or [])) for name in differ)
 
+    if differ:
+        check_glue(rmod, nameservers, current)
+
     task_ids = []
     if differ and not module.check_mode:
-        task_ids = registrar.set_nameservers(differ, nameservers)
+        sent = {'action': 'delegate', 'domains': differ, 'nameservers': nameservers}
+        summary = 'the delegation of %s to %s' % (_some(differ), ', '.join(nameservers))
+        task_ids = rmod.write(sent, summary, registrar.set_nameservers, differ, nameservers)
         rmod.wait_for(task_ids)
 
     result = dict(

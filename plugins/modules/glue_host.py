@@ -25,6 +25,7 @@ author:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - dnsops.nameservers.registrar
+  - dnsops.nameservers.alicloud
   - dnsops.nameservers.registrar.wait
   - dnsops.nameservers.registrar.attributes
 attributes:
@@ -41,7 +42,8 @@ options:
     description:
       - Full name of the glue host, for example C(ns1.example.com). Case and a trailing dot are ignored;
         internationalised names are converted to punycode.
-      - At most 80 characters (Alibaba Cloud's limit), labels of at most 63.
+      - Labels of at most 63 characters, and the registrar's own limit on the whole name (80 characters with
+        Alibaba Cloud).
     type: str
     required: true
   ips:
@@ -72,6 +74,9 @@ options:
 notes:
   - Glue changes take minutes to reach the registry and up to 48 hours to propagate worldwide.
   - Renaming a host is a delete plus a create; do it only after no domain names the old host.
+  - When the registry refuses a change because another change to the same domain is in progress, or says
+    that a host this run did not find already exists, the failure says that another change is in progress;
+    run again once it has finished.
 seealso:
   - module: dnsops.nameservers.glue_host_info
   - module: dnsops.nameservers.domain_nameservers
@@ -117,7 +122,9 @@ after:
   type: dict
   sample: {"name": "ns1.example.com", "ips": ["203.0.113.10", "2001:db8::10"]}
 domain:
-  description: The registered domain the host lives under.
+  description:
+    - The registered domain the host lives under, C(name), and what the registrar knows of it besides
+      (Alibaba Cloud, O(registrar=alicloud), its C(instance_id)).
   returned: success
   type: dict
   sample: {"name": "example.com", "instance_id": "S20261234567890"}
@@ -140,6 +147,15 @@ task_ids:
   type: list
   elements: str
   sample: [e9b8e8b4-7334-4548-9cec-c30b6891f292]
+sent:
+  description:
+    - The change that was sent when no answer says whether the registry took it (the connection dropped or
+      timed out after sending, or the answer was a gateway's error page or not readable). The failure then
+      reports C(changed=true); the write is not sent again, and a rerun reads the registry and converges.
+    - C(action) is V(create), V(modify) or V(delete).
+  returned: when the module fails after sending a write whose outcome is unknown
+  type: dict
+  sample: {"action": "create", "host": "ns1.example.com", "domain": "example.com", "ips": ["203.0.113.10"]}
 tasks:
   description:
     - How every registry task ended, when waiting found a failed or unfinished task.
@@ -171,12 +187,12 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dnsops.nameservers.plugins.module_utils._glue import (
     ValidationError,
     check_host_in_domain,
-    check_registry_host_limits,
     find_registered_domain,
     normalize_domain,
     normalize_host_name,
     normalize_ips,
 )
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import GLUE_HOSTS, RegistrarError
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_module import (
     RegistrarModule,
     registrar_argument_spec,
@@ -184,10 +200,12 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_modu
 )
 
 
-def validate_input(module):
+def validate_input(rmod):
     """Everything that can be checked without the registrar; raises ValidationError."""
+    module, limits = rmod.module, rmod.info.limits
     params = module.params
     name = normalize_host_name(params['name'], field='name')
+    limits.check_host_name(name, params['name'], field='name')
     domain = None
     if params['domain'] is not None:
         domain = normalize_domain(params['domain'], field='domain')
@@ -195,9 +213,10 @@ def validate_input(module):
     ips = None
     if params['state'] == 'present':
         if domain is not None:
-            # .hk and .cn rules that need no registry state; the host count is checked later.
-            check_registry_host_limits(domain, name, [], field='name')
-        ips, warnings = normalize_ips(params['ips'], field='ips')
+            # The registrar's rules that need no registry state; the host count is checked later.
+            limits.check_new_host(domain, name, [], field='name')
+        ips, warnings = normalize_ips(params['ips'], field='ips', max_ips=limits.max_ips_per_host)
+        limits.check_ips(ips, field='ips')
         for warning in warnings:
             module.warn(warning)
     return name, domain, ips
@@ -226,10 +245,42 @@ def domains_using(registrar, host_name):
                   if domain is not None and host_name in (domain.nameservers or []))
 
 
+def write(rmod, action, domain, name, ips):
+    """Send the change (and wait for it when asked to); its task id.
+
+    A create that the registry refuses because the host already exists, although this run read the
+    domain's hosts just before and did not find it, lost a race: another change is in progress.
+    """
+    registrar = rmod.registrar
+    sent = {'action': action, 'host': name, 'domain': domain.name, 'ips': list(ips)}
+    summary = '%s glue host %s (%s) under %s' % (action, name, ', '.join(ips), domain.name)
+    func = {'create': registrar.create_host, 'modify': registrar.modify_host, 'delete': registrar.delete_host}[action]
+    try:
+        task_id = rmod.write(sent, summary, func, domain, name, ips)
+        rmod.wait_for([task_id], task_id=task_id, host=name)
+    except RegistrarError as exc:
+        if action == 'create' and lost_race(registrar, exc):
+            exc.set_message('glue host %s was not there when this run read the hosts of %s, and now the registry says '
+                            'it already exists: another change to it is in progress (another run, a person, or an '
+                            'earlier attempt whose answer was lost); run again once it has finished, and this run '
+                            'converges; %s' % (name, domain.name, exc.message))
+        raise
+    return task_id
+
+
+def lost_race(registrar, exc):
+    """Whether ``exc`` (refusing a create, or its failed task) says that the host already exists."""
+    texts = [exc.message]
+    for task in getattr(exc, 'tasks', None) or []:
+        texts.extend(detail.get('error') for detail in task['details'] if task['status'] == 'failure')
+    return any(registrar.already_exists(text) for text in texts if text)
+
+
 def manage(rmod):
     module = rmod.module
     params = module.params
-    name, domain_name, ips = validate_input(module)
+    rmod.require(GLUE_HOSTS)
+    name, domain_name, ips = validate_input(rmod)
 
     registrar = rmod.registrar
     domain = find_domain(registrar, name, domain_name)
@@ -241,10 +292,10 @@ def manage(rmod):
     if params['state'] == 'present':
         after = {'name': name, 'ips': ips}
         if current is None:
-            check_registry_host_limits(domain.name, name, [h.name for h in hosts], field='name')
-            action = registrar.create_host
+            rmod.info.limits.check_new_host(domain.name, name, [h.name for h in hosts], field='name')
+            action = 'create'
         elif sorted(current.ips) != sorted(ips):
-            action = registrar.modify_host
+            action = 'modify'
     elif current is not None:
         after = {}
         if not params['force']:
@@ -252,19 +303,18 @@ def manage(rmod):
             if users:
                 raise ValidationError('name', name, 'is still a name server of %s; point those domains elsewhere '
                                                     'first, or set force=true to delete it anyway' % ', '.join(users))
-        action = registrar.delete_host
+        action = 'delete'
         ips = current.ips
 
     task_id = None
     if action is not None and not module.check_mode:
-        task_id = action(domain, name, ips)
-        rmod.wait_for([task_id], task_id=task_id, host=name)
+        task_id = write(rmod, action, domain, name, ips)
 
     result = dict(
         changed=action is not None,
         before=before,
         after=after,
-        domain={'name': domain.name, 'instance_id': domain.instance_id},
+        domain=domain.summary(),
         task_id=task_id,
     )
     if module._diff:

@@ -13,14 +13,16 @@ module: glue_host_info
 short_description: Read the glue hosts and name servers of domains at the registrar
 version_added: 0.1.0
 description:
-  - Returns, for one or several registered domains, the domain's instance id, its current name servers
-    (its delegation) and the glue hosts registered under it with their addresses.
+  - Returns, for one or several registered domains, its current name servers (its delegation), the glue
+    hosts registered under it with their addresses, and what the registrar knows of it besides (Alibaba
+    Cloud's instance id).
   - Makes no change. Domains are read concurrently.
 author:
   - dnsops.nameservers maintainers (@dnsops)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - dnsops.nameservers.registrar
+  - dnsops.nameservers.alicloud
   - dnsops.nameservers.registrar.attributes
 attributes:
   platform:
@@ -77,7 +79,8 @@ domains:
       type: str
       sample: example.com
     instance_id:
-      description: The registrar's instance id of the domain.
+      description: Alibaba Cloud's instance id of the domain (only with O(registrar=alicloud)).
+      returned: when the registrar is Alibaba Cloud
       type: str
       sample: S20261234567890
     nameservers:
@@ -106,7 +109,7 @@ registrar_calls:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dnsops.nameservers.plugins.module_utils._glue import ValidationError, normalize_domain
-from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import run_concurrently
+from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import GLUE_HOSTS, run_concurrently
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_module import (
     RegistrarModule,
     registrar_argument_spec,
@@ -114,6 +117,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_modu
 
 
 def read(rmod):
+    rmod.require(GLUE_HOSTS)
     registrar = rmod.registrar
     wanted = rmod.module.params['domains']
     if wanted:

@@ -59,16 +59,22 @@ class Daemon(object):
         self.dir = os.path.join(workdir, '%s-%s' % (kind, address))
         os.makedirs(self.dir)
         os.chmod(self.dir, 0o755)
-        self.zones = {}            # name -> (text, options)
+        self.zones = {}            # name -> (text, allow_axfr)
+        self.options = {}          # name -> options of that zone (see add_zone)
         self.proc = None
 
-    def add_zone(self, name, text, allow_axfr=False):
+    def add_zone(self, name, text, allow_axfr=False, **options):
+        """A zone served from ``text`` (None: a secondary's, transferred). ``options``: BIND
+        ``signed=True`` (dnssec-policy default, inline signing), ``secondaries=[address]`` (transfers
+        and NOTIFY to them); NSD ``primary=(address, port)`` (a secondary of that server)."""
         self.zones[name] = (text, allow_axfr)
+        self.options[name] = options
 
     def _write(self):
         for name, (text, _axfr) in self.zones.items():
-            with open(os.path.join(self.dir, (name or 'root') + '.zone'), 'w') as handle:
-                handle.write(text)
+            if text is not None:
+                with open(os.path.join(self.dir, (name or 'root') + '.zone'), 'w') as handle:
+                    handle.write(text)
 
     def start(self):
         self._write()
@@ -142,6 +148,10 @@ class Nsd(Daemon):
             lines += ['zone:', '  name: "%s"' % (name or '.'), '  zonefile: "%s.zone"' % (name or 'root')]
             if axfr:
                 lines.append('  provide-xfr: 0.0.0.0/0 NOKEY')
+            primary = self.options[name].get('primary')
+            if primary:
+                lines += ['  request-xfr: %s@%d NOKEY' % primary, '  allow-notify: 127.0.0.0/8 NOKEY',
+                          '  outgoing-interface: %s' % self.address]
         with open(conf, 'w') as handle:
             handle.write('\n'.join(lines) + '\n')
         check = subprocess.run(['nsd-checkconf', conf], check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -175,8 +185,16 @@ class Bind(Daemon):
             'controls { };',
         ]
         for name, (_text, axfr) in sorted(self.zones.items()):
-            lines.append('zone "%s" { type primary; file "%s.zone";%s };'
-                         % (name, name, ' allow-transfer { any; };' if axfr else ''))
+            options = self.options[name]
+            extra = ' allow-transfer { any; };' if axfr else ''
+            if options.get('signed'):
+                os.makedirs(os.path.join(self.dir, 'keys'), exist_ok=True)
+                extra += ' dnssec-policy default; inline-signing yes; key-directory "%s/keys";' % self.dir
+            if options.get('secondaries'):
+                extra += ' allow-transfer { %s }; notify explicit; also-notify { %s };' % (
+                    ''.join('%s; ' % a for a in options['secondaries']),
+                    ''.join('%s port %d; ' % (a, self.port) for a in options['secondaries']))
+            lines.append('zone "%s" { type primary; file "%s.zone";%s };' % (name, name, extra))
         with open(conf, 'w') as handle:
             handle.write('\n'.join(lines) + '\n')
         check = subprocess.run(['named-checkconf', conf], check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -214,12 +232,15 @@ class Lab(object):
         self.daemons.append(daemon)
         return daemon
 
-    def start(self):
+    def start(self, daemons=None):
+        """Starts ``daemons`` (default: every one not started yet) and waits until they answer."""
+        daemons = [d for d in (daemons or self.daemons) if d.proc is None]
         try:
-            self._add_addresses()
-            for daemon in self.daemons:
+            if not self.added:
+                self._add_addresses()
+            for daemon in daemons:
                 daemon.start()
-            for daemon in self.daemons:
+            for daemon in daemons:
                 daemon.wait_ready(sorted(daemon.zones)[0] or '.')
         except Exception:
             self.stop()

@@ -3,7 +3,7 @@
 A real HTTP server (standard library only) speaking the RPC protocol as described in
 /work/shared/reference/alicloud-domain-api.md: signature V2 (HMAC-SHA1) and V3
 (ACS3-HMAC-SHA256), nonces and timestamps, asynchronous tasks, the registry's rules for
-DNS hosts ("glue") and name servers, error bodies, state persisted atomically in one JSON
+DNS hosts ("glue"), name servers and DS records, error bodies, state persisted atomically in one JSON
 file, a JSON-lines request log, and fault injection (throttling, 503, slow answers, failed
 tasks) through flags and an admin endpoint. See tests/simulators/README.md.
 
@@ -45,12 +45,33 @@ MAX_ACK = 13
 KEEP_FINISHED_TASKS = 500
 KEEP_FINISHED_DETAILS = 10000
 
+WRITE_ANSWER_FAULTS = {
+    "gateway_502": (502, "text/html", b"<html><head><title>502 Bad Gateway</title></head>"
+                                      b"<body><h1>502 Bad Gateway</h1></body></html>"),
+    "not_json": (200, "text/html", b"<html><body>OK</body></html>"),
+    "drop": None,
+    "late": None,  # the normal answer, LATE_ANSWER_DELAY seconds late
+}
+LATE_ANSWER_DELAY = 5.0
+
+# DS records: the values the Domain API's documentation lists for Algorithm and DigestType
+# (IANA numbers), and the digest length of each digest type in hex digits.
+DS_ALGORITHMS = frozenset([1, 2, 3, 5, 6, 7, 8, 10, 12, 13, 14, 15, 16, 252, 253, 254])
+DS_DIGEST_HEX_LENGTHS = {1: 40, 2: 64, 3: 64, 4: 96}  # SHA-1, SHA-256, GOST R 34.11-94, SHA-384
+MAX_KEY_TAG = 65535
+HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
+DECIMAL_RE = re.compile(r"^[0-9]+$")
+
 WRITE_ACTIONS = frozenset([
     "SaveSingleTaskForCreatingDnsHost",
     "SaveSingleTaskForModifyingDnsHost",
     "SaveSingleTaskForDeletingDnsHost",
     "SaveSingleTaskForSynchronizingDnsHost",
     "SaveBatchTaskForModifyingDomainDns",
+    "SaveSingleTaskForAddingDSRecord",
+    "SaveSingleTaskForModifyingDSRecord",
+    "SaveSingleTaskForDeletingDSRecord",
+    "SaveSingleTaskForSynchronizingDSRecord",
     "CancelTask",
     "AcknowledgeTaskResult",
 ])
@@ -62,6 +83,11 @@ TASK_TYPE_TEXT = {
     "DELETE_DNSHOST": "Delete DNS host",
     "SYNC_DNSHOST": "Synchronize DNS host",
     "CHG_DNS": "Modify DNS",
+    # The DS task types are not documented: these names are guesses in the style of the host ones.
+    "CREATE_DSRECORD": "Create DS record",
+    "UPDATE_DSRECORD": "Update DS record",
+    "DELETE_DSRECORD": "Delete DS record",
+    "SYNC_DSRECORD": "Synchronize DS record",
 }
 
 LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -194,6 +220,45 @@ def int_param(params, name, default=None, minimum=1, maximum=None, needed=True):
     return value
 
 
+def ds_int(params, name, maximum):
+    """A required decimal integer 0..maximum (a DS field); InvalidParameter otherwise."""
+    raw = required(params, name)
+    if not DECIMAL_RE.match(raw) or int(raw) > maximum:
+        raise bad("InvalidParameter", "The parameter %s must be an integer from 0 to %d: %s." % (name, maximum, raw))
+    return int(raw)
+
+
+def ds_record(params):
+    """The DS record of a Save...DSRecord call, checked against the registry's syntax rules."""
+    key_tag = ds_int(params, "KeyTag", MAX_KEY_TAG)
+    algorithm = ds_int(params, "Algorithm", 255)
+    if algorithm not in DS_ALGORITHMS:
+        raise bad("InvalidParameter", "The parameter Algorithm %d is not a DNSSEC algorithm the registry accepts "
+                                      "(%s)." % (algorithm, ", ".join(str(a) for a in sorted(DS_ALGORITHMS))))
+    digest_type = ds_int(params, "DigestType", 255)
+    if digest_type not in DS_DIGEST_HEX_LENGTHS:
+        raise bad("InvalidParameter", "The parameter DigestType %d is not a digest type the registry accepts "
+                                      "(1 SHA-1, 2 SHA-256, 3 GOST R 34.11-94, 4 SHA-384)." % digest_type)
+    digest = required(params, "Digest")
+    if not HEX_RE.match(digest):
+        raise bad("InvalidParameter", "The parameter Digest must be hexadecimal digits only: %s." % digest)
+    if len(digest) != DS_DIGEST_HEX_LENGTHS[digest_type]:
+        raise bad("InvalidParameter", "The parameter Digest has %d hexadecimal digits; digest type %d needs %d."
+                  % (len(digest), digest_type, DS_DIGEST_HEX_LENGTHS[digest_type]))
+    return {"key_tag": key_tag, "algorithm": algorithm, "digest_type": digest_type, "digest": digest.lower()}
+
+
+def ds_from_dict(record):
+    """A DS record of a seed or an admin call, as the state keeps it (no rules: tests may break them)."""
+    return {"key_tag": int(record["key_tag"]), "algorithm": int(record["algorithm"]),
+            "digest_type": int(record["digest_type"]), "digest": str(record["digest"]).lower()}
+
+
+def ds_view(record):
+    return {"KeyTag": record["key_tag"], "Algorithm": record["algorithm"], "DigestType": record["digest_type"],
+            "Digest": record["digest"]}
+
+
 def paged(items, params, item_key, maximum=MAX_PAGE_SIZE):
     page = int_param(params, "PageNum", minimum=1)
     size = int_param(params, "PageSize", minimum=1, maximum=maximum)
@@ -317,6 +382,8 @@ class Simulator(object):
                 state = json.load(f)
             state.setdefault("tasks", {})
             state.setdefault("used_nonces", {})
+            for dom in state["domains"].values():
+                dom.setdefault("ds", [])  # a state written before DS records were simulated
             self._read_nonce_journal(state["used_nonces"])
             return state
         if os.path.exists(self.nonce_path):
@@ -338,6 +405,7 @@ class Simulator(object):
                 "instance_id": dom.get("instance_id") or stable_instance_id(name),
                 "nameservers": [norm_name(ns) for ns in dom.get("nameservers") or ALIYUN_DNS],
                 "hosts": hosts,
+                "ds": sorted((ds_from_dict(r) for r in dom.get("ds") or []), key=lambda r: r["key_tag"]),
             }
         return state
 
@@ -408,12 +476,27 @@ class Simulator(object):
                     self.faults["slow"] = value
                 else:
                     self.faults.pop("slow", None)
+            if "next_write_answer" in body:
+                # The next accepted write is applied, then answered badly: a gateway's 502 page, a 200
+                # whose body is not JSON, a connection closed without an answer, or an answer 5 s late.
+                value = body["next_write_answer"] or ""
+                if value and value not in WRITE_ANSWER_FAULTS:
+                    raise ValueError("next_write_answer must be one of %s" % ", ".join(sorted(WRITE_ANSWER_FAULTS)))
+                if value:
+                    self.faults["next_write_answer"] = value
+                else:
+                    self.faults.pop("next_write_answer", None)
             if "fail_next_task" in body:
                 if body["fail_next_task"]:
                     self.faults["fail_next_task"] = str(body["fail_next_task"])
                 else:
                     self.faults.pop("fail_next_task", None)
             return self.get_faults()
+
+    def take_write_answer_fault(self):
+        """The bad answer the next accepted write gets (and the fault is used up), or None."""
+        with self.lock:
+            return self.faults.pop("next_write_answer", None)
 
     def get_faults(self):
         with self.lock:
@@ -652,6 +735,9 @@ class Simulator(object):
         if dom is None:
             raise bad("DomainNotExist", "The domain %s does not exist in this account." % domain)
         kind = task["type"]
+        if kind.endswith("_DSRECORD"):
+            self._apply_ds(kind, op, domain, dom)
+            return
         if kind == "CHG_DNS":
             for ns in op["nameservers"]:
                 # A name server inside a domain of this account must be a DNS host of that
@@ -685,6 +771,24 @@ class Simulator(object):
                           % (host, ", ".join(users)))
             del hosts[host]
         # SYNC_DNSHOST: nothing to repair in the simulator.
+
+    @staticmethod
+    def _apply_ds(kind, op, domain, dom):
+        """DS records are keyed by KeyTag alone: one record per key tag and domain."""
+        records = dom["ds"]
+        existing = [r for r in records if r["key_tag"] == op.get("key_tag")]
+        if kind == "CREATE_DSRECORD":
+            if existing:
+                raise bad("TaskFailed", "The DS record with KeyTag %d already exists for %s." % (op["key_tag"], domain))
+            records.append(dict(op))
+        elif kind in ("UPDATE_DSRECORD", "DELETE_DSRECORD"):
+            if not existing:
+                raise bad("TaskFailed", "The DS record with KeyTag %d does not exist for %s." % (op["key_tag"], domain))
+            records.remove(existing[0])
+            if kind == "UPDATE_DSRECORD":
+                records.append(dict(op))
+        # SYNC_DSRECORD: nothing to repair in the simulator.
+        records.sort(key=lambda r: r["key_tag"])
 
     def run_tasks(self):
         """Background thread: complete tasks when due, and fold journalled nonces into the state now and then."""
@@ -850,6 +954,29 @@ class Simulator(object):
         details = [(name, self.state["domains"].get(name, {}).get("instance_id", "")) for name in domains]
         return {"TaskNo": self.new_task("CHG_DNS", {"nameservers": servers}, details)}
 
+    def do_QueryDSRecord(self, params):
+        name, dom = self.domain_by_name(required(params, "DomainName"))
+        return {"DSRecordList": [ds_view(r) for r in dom["ds"]]}
+
+    def _ds_write(self, params, task_type, op):
+        """A DS task for the domain ``DomainName`` (not InstanceId, unlike the host calls)."""
+        name, dom = self.domain_by_name(required(params, "DomainName"))
+        if not self.args.no_busy and name in self.unfinished_domains():
+            raise bad("TaskIsBeingProcessed", "The domain %s has a task in progress; try again later." % name)
+        return {"TaskNo": self.new_task(task_type, op, [(name, dom["instance_id"])])}
+
+    def do_SaveSingleTaskForAddingDSRecord(self, params):
+        return self._ds_write(params, "CREATE_DSRECORD", ds_record(params))
+
+    def do_SaveSingleTaskForModifyingDSRecord(self, params):
+        return self._ds_write(params, "UPDATE_DSRECORD", ds_record(params))
+
+    def do_SaveSingleTaskForDeletingDSRecord(self, params):
+        return self._ds_write(params, "DELETE_DSRECORD", {"key_tag": ds_int(params, "KeyTag", MAX_KEY_TAG)})
+
+    def do_SaveSingleTaskForSynchronizingDSRecord(self, params):
+        return self._ds_write(params, "SYNC_DSRECORD", {})
+
     def _task_details(self, params, task_no=None):
         items = []
         tasks = [self.state["tasks"].get(task_no)] if task_no else sorted(
@@ -935,9 +1062,13 @@ class Simulator(object):
 
     def admin_domain(self, name, body):
         name = norm_name(name)
+        ds = None
+        if "ds" in body:  # checked before anything changes
+            ds = sorted((ds_from_dict(r) for r in body["ds"] or []), key=lambda r: r["key_tag"])
         with self.lock:
             dom = self.state["domains"].setdefault(
-                name, {"instance_id": stable_instance_id(name), "nameservers": list(ALIYUN_DNS), "hosts": {}})
+                name, {"instance_id": stable_instance_id(name), "nameservers": list(ALIYUN_DNS), "hosts": {},
+                       "ds": []})
             if "instance_id" in body:
                 dom["instance_id"] = str(body["instance_id"])
             if "nameservers" in body:
@@ -953,6 +1084,8 @@ class Simulator(object):
                             canon.append(str(ip))
                     hosts[norm_name(host)] = canon
                 dom["hosts"] = hosts
+            if ds is not None:
+                dom["ds"] = ds
             self._save()
             return {name: dom}
 
@@ -1048,7 +1181,10 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/_admin/domains/"):
             name = unquote(path[len("/_admin/domains/"):])
             if method == "POST":
-                return self._send(200, sim.admin_domain(name, data))
+                try:
+                    return self._send(200, sim.admin_domain(name, data))
+                except (KeyError, TypeError, ValueError) as exc:
+                    return self._send(400, {"error": "bad domain record: %r" % exc})
             if method == "DELETE":
                 return self._send(200, sim.admin_delete_domain(name))
         if path == "/_admin/log/clear" and method == "POST":
@@ -1108,8 +1244,32 @@ class Handler(BaseHTTPRequestHandler):
             status, extra, root = 500, None, "Error"
             payload = {"RequestId": rid, "HostId": HOST_ID, "Code": "InternalError",
                        "Message": "The request processing has failed due to some unknown error.", "Recommend": ""}
+        bad_answer = sim.take_write_answer_fault() if entry["write"] else None
+        if bad_answer == "late":
+            entry["fault"] = bad_answer
+            sim.log(entry)
+            time.sleep(LATE_ANSWER_DELAY)
+            return self._send(status, payload, fmt, extra, root=root)
+        if bad_answer:
+            return self._send_bad_answer(sim, entry, bad_answer)
         sim.log(entry)
         self._send(status, payload, fmt, extra, root=root)
+
+    def _send_bad_answer(self, sim, entry, fault):
+        """The write was applied; its answer is lost or garbled (fault next_write_answer)."""
+        answer = WRITE_ANSWER_FAULTS[fault]
+        entry.update(fault=fault, status=answer[0] if answer else None)
+        sim.log(entry)
+        self.close_connection = True
+        if answer is None:
+            return
+        status, ctype, body = answer
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self._headers_buffer.append(b"\r\n" + body)
+        self.flush_headers()
 
 
 class Server(ThreadingHTTPServer):

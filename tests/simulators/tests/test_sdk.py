@@ -111,7 +111,7 @@ def test_sdk_host_lifecycle_and_delegation(sdk_sim):
     assert do(client, sim, QueryDnsHostRequest.QueryDnsHostRequest(), InstanceId=instance)["DnsHostList"] == []
     state = sim.read_state()
     assert state["domains"]["example.com"] == {"instance_id": "S1", "nameservers": ["dns1.hichina.com", "dns2.hichina.com"],
-                                               "hosts": {}}
+                                               "hosts": {}, "ds": []}
 
     tasks = do(client, sim, QueryTaskListRequest.QueryTaskListRequest(), PageNum=1, PageSize=10)
     assert tasks["TotalItemNum"] == 6

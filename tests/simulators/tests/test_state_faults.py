@@ -85,7 +85,7 @@ def test_state_schema_and_atomic_writes(start_sim):
     state = sim.read_state()
     assert set(state) == {"version", "credentials", "domains", "tasks", "used_nonces"}
     assert state["version"] == 1
-    assert set(state["domains"]["example.com"]) == {"instance_id", "nameservers", "hosts"}
+    assert set(state["domains"]["example.com"]) == {"instance_id", "nameservers", "hosts", "ds"}
     assert len(state["domains"]["example.com"]["hosts"]) == 13
     leftovers = [n for n in os.listdir(os.path.dirname(sim.state)) if n.endswith(".tmp")]
     assert leftovers == []
@@ -144,7 +144,7 @@ def test_admin_state_domains_and_log(sim):
                                       "hosts": {"ns2.example.com": ["127.0.0.1", "2001:DB8::0:1"]}})
     record = sim.read_state()["domains"]["example.com"]
     assert record == {"instance_id": "S1", "nameservers": ["ns1.example.com", "ns2.example.com"],
-                      "hosts": {"ns2.example.com": ["127.0.0.1", "2001:db8::1"]}}
+                      "hosts": {"ns2.example.com": ["127.0.0.1", "2001:db8::1"]}, "ds": []}
     assert sim.ok("QueryDomainByDomainName", {"DomainName": "example.com"})["DnsList"]["Dns"] == \
         ["ns1.example.com", "ns2.example.com"]
     sim.admin("domains/new.org", {"nameservers": ["ns.provider.org"]})
@@ -219,3 +219,37 @@ def test_finished_tasks_are_pruned(module, tmp_path):
             assert newest["seq"] == 12
     finally:
         sim.log_file.close()
+
+
+def test_a_write_is_applied_though_its_answer_is_garbled_or_lost(start_sim):
+    sim = start_sim()
+    for fault, status in (("gateway_502", 502), ("not_json", 200), ("drop", None)):
+        sim.admin("faults", {"next_write_answer": fault})
+        label = "ns-" + fault.replace("_", "")
+        params = sim.signed(CREATE, {"InstanceId": "S1", "DnsName": label, "Ip.1": "198.51.100.7"})
+        try:
+            response = requests.post(sim.url, data=params, timeout=5)
+        except requests.exceptions.ConnectionError:
+            assert fault == "drop"
+        else:
+            assert response.status_code == status
+            with_json = True
+            try:
+                response.json()
+            except ValueError:
+                with_json = False
+            assert not with_json
+        assert sim.admin("faults").get("next_write_answer") is None  # used up
+        line = sim.log_lines()[-1]
+        assert (line["action"], line["write"], line["fault"], line["status"]) == (CREATE, True, fault, status)
+        assert "%s.example.com" % label in sim.read_state()["domains"]["example.com"]["hosts"]
+    sim.ok(CREATE, {"InstanceId": "S1", "DnsName": "ns-after", "Ip.1": "198.51.100.8"})  # answered normally again
+    sim.admin("faults", {"next_write_answer": "late"})
+    params = sim.signed(CREATE, {"InstanceId": "S1", "DnsName": "ns-late", "Ip.1": "198.51.100.9"})
+    try:
+        requests.post(sim.url, data=params, timeout=0.5)
+        raise AssertionError("the answer came in time")
+    except requests.exceptions.Timeout:
+        pass
+    assert sim.log_lines()[-1]["fault"] == "late"
+    assert "ns-late.example.com" in sim.read_state()["domains"]["example.com"]["hosts"]

@@ -25,22 +25,23 @@ from requests.adapters import BaseAdapter  # noqa: E402
 from requests.structures import CaseInsensitiveDict  # noqa: E402
 from urllib3.exceptions import MaxRetryError, NewConnectionError  # noqa: E402
 
-from ansible_collections.dnsops.nameservers.plugins.module_utils import _alicloud  # noqa: E402
+from ansible_collections.dnsops.nameservers.plugins.module_utils import _alicloud, _alicloud_auth, _http  # noqa: E402
 from ansible_collections.dnsops.nameservers.plugins.module_utils._alicloud import (  # noqa: E402
     AlicloudClient,
     AlicloudRegistrar,
-    Credentials,
+    alicloud_domain,
     build_client,
-    normalise_endpoint,
     resolve_endpoint,
-    sign_v2,
 )
+from ansible_collections.dnsops.nameservers.plugins.module_utils._alicloud_auth import Credentials, sign_v2  # noqa: E402
+from ansible_collections.dnsops.nameservers.plugins.module_utils._http import normalise_endpoint  # noqa: E402
+from ansible_collections.dnsops.nameservers.plugins.module_utils._providers import get_registrar  # noqa: E402
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import (  # noqa: E402
-    Domain,
+    ChangeInProgress,
     RegistrarError,
     TaskFailed,
     TaskTimeout,
-    get_registrar,
+    WriteOutcomeUnknown,
 )
 
 ENDPOINT = 'https://domain.example.test/'
@@ -157,7 +158,7 @@ def error(status, code, message, request_id='req-err', headers=None):
     return (status, {'Code': code, 'Message': message, 'RequestId': request_id, 'HostId': 'domain.aliyuncs.com'}, headers)
 
 
-DOMAIN = Domain('example.com', 'S1234567890', None)
+DOMAIN = alicloud_domain('example.com', 'S1234567890')
 
 
 # ---------------------------------------------------------------------------
@@ -222,14 +223,14 @@ def test_retries_transient_errors_then_succeeds(monkeypatch):
         error(400, 'NetworkIOError', 'backend network problem'),
         refused(),
         requests.exceptions.ConnectTimeout('connect timed out'),
-        ok({'TaskNo': 't-1'}),
+        ok({'TotalItemNum': 0}),
     ]
     client, adapter, fake = make_client(replies)
-    assert client.call('SaveSingleTaskForCreatingDnsHost', {'InstanceId': 'S1'})['TaskNo'] == 't-1'
+    assert client.call('QueryDomainList', {'PageNum': 1})['TotalItemNum'] == 0
     assert len(adapter.sent) == 8
     assert len(fake.sleeps) == 7
     assert client.retries == 7
-    assert client.calls == {'read': 0, 'write': 1}
+    assert client.calls == {'read': 1, 'write': 0}
     nonces = [sent.params['SignatureNonce'] for sent in adapter.sent]
     assert len(set(nonces)) == 8
     stamps_sent = [sent.params['Timestamp'] for sent in adapter.sent]
@@ -237,6 +238,40 @@ def test_retries_transient_errors_then_succeeds(monkeypatch):
     for sent in adapter.sent:  # every attempt is signed afresh
         params = dict(sent.params)
         assert params.pop('Signature') == sign_v2('POST', params, SECRET)
+
+
+def test_a_write_is_sent_again_only_after_the_registry_refused_it():
+    replies = [
+        error(400, 'Throttling.User', 'Request was denied due to user flow control.'),
+        error(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.'),
+        error(400, 'TaskIsBeingProcessed', 'another operation is running on this domain'),
+        (429, 'Too Many Requests'),
+        refused(),
+        requests.exceptions.ConnectTimeout('connect timed out'),
+        ok({'TaskNo': 't-1'}),
+    ]
+    client, adapter, fake = make_client(replies)
+    assert client.call('SaveSingleTaskForCreatingDnsHost', {'InstanceId': 'S1'})['TaskNo'] == 't-1'
+    assert (len(adapter.sent), client.retries, client.calls) == (7, 6, {'read': 0, 'write': 1})
+
+
+@pytest.mark.parametrize('reply, words', [
+    ((502, '<html><head><title>502 Bad Gateway</title></head></html>'), ['HTTP 502', '502 Bad Gateway']),
+    ((503, '<html>Service Unavailable</html>'), ['HTTP 503']),
+    (error(500, 'InternalError', 'The request processing has failed due to some unknown error.'), ['InternalError']),
+    (error(400, 'NetworkIOError', 'backend network problem'), ['NetworkIOError']),
+    ((200, '<html>OK</html>'), ['HTTP 200', 'not a JSON object']),
+    (requests.exceptions.ChunkedEncodingError('connection broken while reading the answer'), ['ChunkedEncodingError']),
+])
+def test_a_write_the_registry_may_have_taken_is_not_sent_again(reply, words):
+    client, adapter, fake = make_client([reply, ok({'TaskNo': 't-2'})])
+    with pytest.raises(WriteOutcomeUnknown) as info:
+        client.call('SaveSingleTaskForCreatingDnsHost', {'InstanceId': 'S1'})
+    assert (len(adapter.sent), fake.sleeps) == (1, [])
+    text = str(info.value)
+    assert 'the registry may have applied this change, so it was not sent again' in text
+    for word in words:
+        assert word in text
 
 
 def test_reads_are_retried_after_timeouts_and_dropped_connections():
@@ -254,7 +289,7 @@ def test_reads_are_retried_after_timeouts_and_dropped_connections():
 ])
 def test_a_write_that_may_have_arrived_is_not_sent_twice(failure):
     client, adapter, fake = make_client([failure, ok({'TaskNo': 't-2'})])
-    with pytest.raises(RegistrarError) as info:
+    with pytest.raises(WriteOutcomeUnknown) as info:
         client.call('SaveSingleTaskForCreatingDnsHost', {'InstanceId': 'S1'})
     assert len(adapter.sent) == 1
     assert fake.sleeps == []
@@ -276,7 +311,7 @@ def test_backoff_is_capped():
     replies = [error(503, 'ServiceUnavailable', 'busy')] * 8 + [ok()]
     client, dummy, fake = make_client(replies, retry_max_time=1000)
     client.call('QueryDomainList')
-    assert max(fake.sleeps) == _alicloud.RETRY_MAX_DELAY
+    assert max(fake.sleeps) == _http.RETRY_MAX_DELAY
 
 
 def test_gives_up_after_max_retries_with_a_clear_message():
@@ -416,11 +451,11 @@ def _assert_no_secret(text):
 
 def test_secret_and_token_never_appear_in_error_messages():
     echoed = ('Specified signature is not matched with our calculation. server string to sign is:POST&%%2F&'
-              'AccessKeyId%%3D%s%%26SecurityToken%%3D%s' % (KEY_ID, _alicloud.percent_encode(_alicloud.percent_encode(TOKEN))))
+              'AccessKeyId%%3D%s%%26SecurityToken%%3D%s' % (KEY_ID, _alicloud_auth.percent_encode(_alicloud_auth.percent_encode(TOKEN))))
     replies = [
-        error(400, 'SignatureDoesNotMatch', echoed + ' raw token ' + TOKEN),
+        error(400, 'InvalidParameter', echoed + ' raw token ' + TOKEN),
         requests.exceptions.ConnectionError('HTTPSConnectionPool: Max retries exceeded with url: /?SecurityToken=%s&x=%s'
-                                            % (_alicloud.percent_encode(TOKEN), SECRET)),
+                                            % (_alicloud_auth.percent_encode(TOKEN), SECRET)),
         (502, 'proxy says ' + SECRET + ' and ' + TOKEN),
         (200, 'not json ' + TOKEN),
     ]
@@ -435,7 +470,7 @@ def test_secret_and_token_never_appear_in_error_messages():
     messages.append(repr(AlicloudRegistrar({}, client=client)))
     for text in messages:
         _assert_no_secret(text)
-    assert 'SignatureDoesNotMatch' in messages[0]
+    assert 'InvalidParameter' in messages[0]
     assert '********' in messages[0]
     assert 'ConnectionError' in messages[2]
 
@@ -523,9 +558,9 @@ def test_endpoint_errors_never_show_user_information_or_a_query(endpoint):
 
 
 def test_redact_endpoint_leaves_plain_endpoints_alone():
-    assert _alicloud.redact_endpoint('https://sim.lab:8443/api/') == 'https://sim.lab:8443/api/'
-    assert _alicloud.redact_endpoint('https://u:p@sim.lab:8443/api') == 'https://********@sim.lab:8443/api'
-    assert _alicloud.redact_endpoint('https://sim.lab/?a=b') == 'https://sim.lab/?********'
+    assert _http.redact_endpoint('https://sim.lab:8443/api/') == 'https://sim.lab:8443/api/'
+    assert _http.redact_endpoint('https://u:p@sim.lab:8443/api') == 'https://********@sim.lab:8443/api'
+    assert _http.redact_endpoint('https://sim.lab/?a=b') == 'https://sim.lab/?********'
 
 
 def test_unknown_site_is_refused():
@@ -591,7 +626,7 @@ def test_list_domains_reads_every_page():
     registrar, adapter, dummy = make_registrar(replies)
     domains = registrar.list_domains()
     assert [d.name for d in domains] == names
-    assert domains[7].instance_id == 'S-d007.example'
+    assert domains[7].facts['instance_id'] == 'S-d007.example'
     assert domains[7].nameservers is None
     assert [(s.params['PageNum'], s.params['PageSize']) for s in adapter.sent] == [('1', '100'), ('2', '100'), ('3', '100')]
     assert registrar.calls == {'read': 3, 'write': 0}
@@ -612,8 +647,8 @@ def test_get_domain_normalises_name_servers():
                 'DnsList': {'Dns': ['NS1.Example.COM.', 'ns2.example.com']}})
     registrar, adapter, dummy = make_registrar([reply])
     domain = registrar.get_domain('EXAMPLE.com.')
-    assert (domain.name, domain.instance_id, domain.nameservers) == ('example.com', 'S1234567890',
-                                                                     ['ns1.example.com', 'ns2.example.com'])
+    assert (domain.name, domain.facts['instance_id'], domain.nameservers) == (
+        'example.com', 'S1234567890', ['ns1.example.com', 'ns2.example.com'])
     assert adapter.sent[0].params['DomainName'] == 'example.com'
 
 
@@ -912,7 +947,7 @@ def test_http_429_without_a_json_body_is_retried():
 def test_a_domain_without_instance_id_never_reaches_the_registry():
     registrar, adapter, dummy = make_registrar([ok({'DnsHostList': []})])
     with pytest.raises(RegistrarError) as info:
-        registrar.list_hosts(Domain('example.com', None))
+        registrar.list_hosts(alicloud_domain('example.com', None))
     assert 'example.com has no InstanceId' in str(info.value)
     assert adapter.sent == []
 
@@ -1097,7 +1132,7 @@ def test_real_http_round_trip_is_verifiable_by_the_sdk_signer(tmp_path):
         options = {'access_key_id': KEY_ID, 'access_key_secret': SECRET, 'security_token': TOKEN,
                    'endpoint': 'http://127.0.0.1:%d' % server.server_port, 'validate_certs': False}
         registrar = AlicloudRegistrar(options, environ={}, home=str(tmp_path))
-        hosts = registrar.list_hosts(Domain(u'example.com', u'S1 with space*~/+=&\u00e9'))
+        hosts = registrar.list_hosts(alicloud_domain(u'example.com', u'S1 with space*~/+=&\u00e9'))
     finally:
         server.shutdown()
         server.server_close()
@@ -1122,3 +1157,97 @@ def test_connection_refused_gives_up_without_leaking_secrets(tmp_path):
     assert 'connection to http://127.0.0.1:%d/ failed' % port in text
     assert 'gave up after 3 attempts' in text
     _assert_no_secret(text)
+
+
+# ---------------------------------------------------------------------------
+# What a credentials error says: which key, from where, what to check
+# ---------------------------------------------------------------------------
+
+STRING_TO_SIGN = ('Specified signature is not matched with our calculation. server string to sign is:'
+                  'POST&%2F&AccessKeyId%3DLTAI-test-id%26Action%3DQueryDnsHost')
+
+
+def _credentials_error(reply, credentials):
+    client, dummy, dummy2 = make_client([reply], max_retries=0)
+    client._credentials = credentials  # pylint: disable=protected-access
+    with pytest.raises(RegistrarError) as info:
+        client.call('QueryDnsHost')
+    return info.value
+
+
+def test_a_wrong_secret_names_the_key_and_where_the_secret_came_from(tmp_path):
+    credentials = _alicloud_auth.resolve_credentials({}, {'ALIBABA_CLOUD_ACCESS_KEY_ID': KEY_ID,
+                                                          'ALIBABA_CLOUD_ACCESS_KEY_SECRET': SECRET}, str(tmp_path))
+    exc = _credentials_error(error(400, 'SignatureDoesNotMatch', STRING_TO_SIGN), credentials)
+    text = str(exc)
+    assert exc.code == 'SignatureDoesNotMatch'
+    assert 'string to sign' not in text and 'POST&' not in text
+    assert ("the AccessKey secret from the environment variable ALIBABA_CLOUD_ACCESS_KEY_SECRET does not match "
+            "AccessKey ID 'LTAI-test-id' (from the environment variable ALIBABA_CLOUD_ACCESS_KEY_ID): check that secret") in text
+    assert 'the registry said: Specified signature is not matched with our calculation.' in text
+
+
+def test_an_unknown_key_names_the_key_its_source_and_the_site(tmp_path):
+    path = tmp_path / '.aliyun'
+    path.mkdir()
+    (path / 'config.json').write_text(json.dumps({'profiles': [
+        {'name': 'work', 'mode': 'AK', 'access_key_id': 'LTAI-unknown', 'access_key_secret': SECRET}]}))
+    credentials = _alicloud_auth.resolve_credentials({'profile': 'work'}, {}, str(tmp_path))
+    exc = _credentials_error(error(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.'), credentials)
+    text = str(exc)
+    assert "AccessKey ID 'LTAI-unknown' (from access_key_id of profile 'work' of %s) is not known at %s" % (
+        path / 'config.json', ENDPOINT) in text
+    assert 'option site' in text and 'site: international' in text
+
+
+@pytest.mark.parametrize('code, words', [
+    ('InvalidTimeStamp.Expired', ["check this machine's clock"]),
+    ('InvalidSecurityToken.Expired', ['security token (from the option security_token)', 'expired']),
+    ('Forbidden.RAM', ["AccessKey ID 'LTAI-test-id' (from the option access_key_id) may not do this"]),
+])
+def test_other_credentials_errors_say_what_to_check(code, words):
+    credentials = _alicloud_auth.resolve_credentials(
+        {'access_key_id': KEY_ID, 'access_key_secret': SECRET, 'security_token': TOKEN}, {}, '/nonexistent')
+    text = str(_credentials_error(error(400, code, 'the registry text'), credentials))
+    for word in words + ['the registry said: the registry text']:
+        assert word in text
+    _assert_no_secret(text)
+
+
+# ---------------------------------------------------------------------------
+# Another change in progress; a write accepted without a task
+# ---------------------------------------------------------------------------
+
+def test_a_busy_domain_says_that_another_change_is_in_progress():
+    replies = [error(400, 'TaskIsBeingProcessed', 'The domain example.com has a task in progress; try again later.')]
+    client, adapter, fake = make_client(replies, max_retries=0)
+    registrar = AlicloudRegistrar({}, client=client)
+    with pytest.raises(ChangeInProgress) as info:
+        registrar.modify_host(DOMAIN, 'ns1.example.com', ['198.51.100.1'])
+    text = str(info.value)
+    assert info.value.code == 'TaskIsBeingProcessed'
+    assert text.startswith('TaskIsBeingProcessed: another change to domain example.com is in progress at the registry')
+    assert 'the registry said: The domain example.com has a task in progress' in text
+
+
+def test_the_provider_recognises_its_already_exists():
+    registrar, dummy, dummy2 = make_registrar()
+    assert registrar.already_exists('The DNS host ns1.example.com already exists.')
+    assert not registrar.already_exists('The DNS host ns1.example.com does not exist.')
+    assert not registrar.already_exists(None)
+
+
+def test_a_write_accepted_without_a_task_number_may_still_happen():
+    registrar, dummy, dummy2 = make_registrar([ok({})])
+    with pytest.raises(WriteOutcomeUnknown) as info:
+        registrar.create_host(DOMAIN, 'ns1.example.com', ['198.51.100.1'])
+    assert 'carries no TaskNo' in str(info.value)
+
+
+@pytest.mark.parametrize('endpoint', ['http://[::1', 'http://[not-an-address]:80', 'https://u:hunter2pw@[::1'])
+def test_an_endpoint_with_broken_brackets_is_an_error_not_a_crash(endpoint):
+    with pytest.raises(RegistrarError) as info:
+        normalise_endpoint(endpoint)
+    text = str(info.value)
+    assert text.startswith('option endpoint is not a valid URL')
+    assert 'hunter2pw' not in text

@@ -11,7 +11,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.dnsops.nameservers.plugins.module_utils._alicloud import (
+from ansible_collections.dnsops.nameservers.plugins.module_utils._alicloud_auth import (
     canonical_query,
     percent_encode,
     repeat_list,

@@ -15,6 +15,7 @@ import os
 import socket
 import struct
 import threading
+import time
 
 import pytest
 
@@ -27,6 +28,12 @@ import dns.name  # noqa: E402
 import dns.rcode  # noqa: E402
 import dns.rdatatype  # noqa: E402
 import dns.rrset  # noqa: E402
+import dns.dnssec  # noqa: E402
+
+try:
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+except ImportError:  # the DNSSEC tests skip, saying so
+    ec = rsa = None
 
 try:
     from ansible_collections.dnsops.nameservers.plugins.module_utils import _dnscheck as dc
@@ -46,30 +53,101 @@ def rrset(name, rdtype, *values):
     return dns.rrset.from_text(name + '.', 300, 'IN', rdtype, *values)
 
 
+class Signer(object):
+    """The keys of one zone (made with cryptography) and the RRSIGs dnspython makes with them.
+
+    ``algorithms``: one key per algorithm, flags 257 (a CSK); ``published``: the indexes of the keys
+    in the DNSKEY RRset (default: all); ``signs``: RR type -> indexes of the keys that sign it (default:
+    all); ``broken``: RR types whose signatures are zeroed; ``validity``:
+    (inception, expiration) relative to the signer's creation, in seconds (one time for every RRSIG,
+    as a secondary serves the primary's signatures).
+    """
+
+    def __init__(self, zone, algorithms=('ECDSAP256SHA256',), flags=257, validity=(-3600, 14 * 86400)):
+        self.zone = dns.name.from_text(zone)
+        self.keys = []
+        for algorithm in algorithms:
+            if algorithm.startswith('ECDSA'):
+                private = ec.generate_private_key(ec.SECP256R1())
+            else:
+                private = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+            self.keys.append((private, dns.dnssec.make_dnskey(private.public_key(), algorithm, flags=flags)))
+        self.published = None         # indexes of the keys in the DNSKEY RRset (None: all)
+        self.signs = {}
+        self.broken = set()
+        self.validity = validity
+        self.created = int(time.time())
+
+    def __deepcopy__(self, memo):
+        return self           # one zone's keys, shared by the copies of its data on every server
+
+    def dnskeys(self):
+        published = range(len(self.keys)) if self.published is None else self.published
+        return dns.rrset.from_rdata_list(self.zone, 300, [self.keys[index][1] for index in published])
+
+    def tag(self, index=0):
+        return dns.dnssec.key_id(self.keys[index][1])
+
+    def ds(self, digest='SHA256', index=0):
+        return dns.dnssec.make_ds(self.zone, self.keys[index][1], digest, policy=dns.dnssec.allow_all_policy)
+
+    def rrsigs(self, rrset):
+        rdtype = dns.rdatatype.to_text(rrset.rdtype)
+        now = self.created
+        rrsigs = []
+        for index in self.signs.get(rdtype, range(len(self.keys))):
+            private, dnskey = self.keys[index]
+            rrsig = dns.dnssec.sign(rrset, private, self.zone, dnskey, inception=now + self.validity[0],
+                                    expiration=now + self.validity[1])
+            if rdtype in self.broken:
+                rrsig = rrsig.replace(signature=bytes(len(rrsig.signature)))
+            rrsigs.append(rrsig)
+        return dns.rrset.from_rdata_list(rrset.name, rrset.ttl, rrsigs)
+
+
 class FakeNet(object):
     """Answers like real servers would, from a table; counts the queries.
 
-    ``parent``: zone -> {'ns': [names], 'glue': {name: [ips]}, 'rcode': optional}
-    ``servers``: address -> {'zones': {zone: {'serial', 'ns', 'addresses': {name: [ips]}}},
+    ``parent``: zone -> {'ns': [names], 'glue': {name: [ips]}, 'ds': [DS rdatas], 'ds_signed': bool}
+    (the parent zone's own signer, ``parent_signer``, signs the DS unless ``ds_signed`` is false)
+    ``servers``: address -> {'zones': {zone: {'serial', 'ns', 'addresses': {name: [ips]}, 'signer': Signer}},
                              'ra': bool, 'axfr': bool, 'udp': bool, 'tcp': bool, 'aa': bool}
+    ``log`` has (qname, rdtype, address, port, tcp, rd) per query, ``dnssec_log`` the (qname, rdtype,
+    address) of those that set the DO bit.
     """
+
+    parent_signer = None
 
     def __init__(self, parent, servers):
         self.parent = parent
         self.servers = servers
         self.log = []
+        self.dnssec_log = []
         self.count = 0
         self._lock = threading.Lock()
 
-    def query(self, qname, rdtype, address, port=53, tcp=False, rd=False):
+    def query(self, qname, rdtype, address, port=53, tcp=False, rd=False, dnssec=False):
         with self._lock:
             self.count += 1
             self.log.append((dc.normalize_name(qname), rdtype, address, port, tcp, rd))
-        query = dns.message.make_query(qname, rdtype)
+            if dnssec:
+                self.dnssec_log.append((dc.normalize_name(qname), rdtype, address))
+        query = dns.message.make_query(qname, rdtype, use_edns=0, want_dnssec=dnssec)
         if not rd:
             query.flags &= ~dns.flags.RD
         response = dns.message.make_response(query)
+        if dnssec:
+            response.want_dnssec(True)        # servers that know DNSSEC echo the DO bit
         zone = query.question[0].name.to_text(omit_final_dot=True).lower()     # what a server sees: A-labels
+        if (address, port) == PARENT and rdtype == 'DS' and zone in self.parent:
+            response.flags |= dns.flags.AA    # the parent is authoritative for the DS of its delegations
+            ds = self.parent[zone].get('ds')
+            if ds:
+                ds = dns.rrset.from_rdata_list(zone + '.', 300, ds)
+                response.answer.append(ds)
+                if dnssec and self.parent[zone].get('ds_signed', True):
+                    response.answer.append(self.parent_signer.rrsigs(ds))
+            return dc.Exchange(response=response)
         if (address, port) == PARENT:
             # the referral for the delegated zone at or above the name asked (a glue host's zone too)
             cut = max((z for z in self.parent if dc.in_bailiwick(zone, z)), key=len, default=None)
@@ -101,10 +179,19 @@ class FakeNet(object):
             else:
                 response.set_rcode(dns.rcode.REFUSED)
                 response.flags &= ~dns.flags.AA
-        elif rdtype == 'SOA' and zone == owner[0]:
-            response.answer.append(rrset(zone, 'SOA', 'ns1.%s. h.%s. %d 1 1 1 1' % (zone, zone, data['serial'])))
-        elif rdtype == 'NS' and zone == owner[0]:
-            response.answer.append(rrset(zone, 'NS', *[n + '.' for n in data['ns']]))
+        elif rdtype in ('SOA', 'NS', 'DNSKEY') and zone == owner[0]:
+            signer = data.get('signer')
+            answer = None
+            if rdtype == 'SOA':
+                answer = rrset(zone, 'SOA', 'ns1.%s. h.%s. %d 1 1 1 1' % (zone, zone, data['serial']))
+            elif rdtype == 'NS':
+                answer = rrset(zone, 'NS', *[n + '.' for n in data['ns']])
+            elif signer is not None:
+                answer = signer.dnskeys()
+            if answer is not None:
+                response.answer.append(answer)
+                if dnssec and signer is not None:
+                    response.answer.append(signer.rrsigs(answer))
         elif rdtype in ('A', 'AAAA'):
             ips = [ip for ip in data['addresses'].get(zone, []) if (':' in ip) == (rdtype == 'AAAA')]
             if ips:
@@ -259,14 +346,20 @@ def test_queries_sent_for_a_healthy_zone():
     net = healthy()
     check(net)
     parent = [q for q in net.log if q[2] == PARENT[0]]
-    assert parent == [('example.com', 'NS', '192.0.2.53', 53, False, False)]
+    assert sorted(parent) == [('example.com', 'DS', '192.0.2.53', 53, False, False),
+                              ('example.com', 'NS', '192.0.2.53', 53, False, False)]
     ns1 = sorted(q for q in net.log if q[2] == NS1)
     assert ns1 == sorted([
         ('example.com', 'SOA', NS1, 53, False, False), ('example.com', 'NS', NS1, 53, False, False),
         ('example.com', 'AXFR', NS1, 53, True, False),      # its REFUSED also proves TCP (CONNECTIVITY02)
         ('example.com', 'SOA', NS1, 53, False, True),       # the recursion probe, RD set
+        ('example.com', 'DNSKEY', NS1, 53, False, False),
         ('ns1.example.com', 'A', NS1, 53, False, False), ('ns1.example.com', 'AAAA', NS1, 53, False, False),
         ('ns2.example.com', 'A', NS1, 53, False, False), ('ns2.example.com', 'AAAA', NS1, 53, False, False)])
+    # the DNSSEC checks' queries set the DO bit: DS at the parent; SOA, NS and DNSKEY at the servers
+    assert sorted(q for q in net.dnssec_log if q[2] in (PARENT[0], NS1)) == [
+        ('example.com', 'DNSKEY', NS1), ('example.com', 'DS', PARENT[0]), ('example.com', 'NS', NS1),
+        ('example.com', 'SOA', NS1)]
 
 
 def test_skip_checks_send_no_queries_for_them():
@@ -274,7 +367,15 @@ def test_skip_checks_send_no_queries_for_them():
     findings = findings_of(net, skip=['NAMESERVER03', 'NAMESERVER01', 'CONNECTIVITY02', 'CONSISTENCY05'])
     assert not [q for q in net.log if q[1] in ('AXFR', 'A', 'AAAA') or q[4] or q[5]]
     assert set(f['test'] for f in findings) == ALL_OK - set(['NAMESERVER03', 'NAMESERVER01', 'CONNECTIVITY02',
-                                                             'CONSISTENCY05'])
+                                                             'CONSISTENCY05']) | set(['DNSSEC07'])
+
+
+def test_skipping_the_dnssec_checks_sends_no_dnssec_query():
+    net = healthy()
+    dnssec = [test for test in dc.TESTS if test.startswith('DNSSEC')] + ['EXPECTED02']
+    findings = findings_of(net, skip=dnssec)
+    assert net.dnssec_log == [] and not [q for q in net.log if q[1] in ('DS', 'DNSKEY')]
+    assert set(f['test'] for f in findings) == ALL_OK
 
 
 def test_tcp_soa_when_axfr_is_skipped_or_dropped():
@@ -284,9 +385,9 @@ def test_tcp_soa_when_axfr_is_skipped_or_dropped():
     assert ('CONNECTIVITY02', 'ok') in [(f['test'], f['level']) for f in findings]
     net = healthy()
     original = net.query
-    net.query = lambda q, t, a, p=53, tcp=False, rd=False: (
+    net.query = lambda q, t, a, p=53, tcp=False, rd=False, dnssec=False: (
         dc.Exchange(error='the server closed the TCP connection without answering', transport='tcp')
-        if t == 'AXFR' and a == NS1 else original(q, t, a, p, tcp, rd))
+        if t == 'AXFR' and a == NS1 else original(q, t, a, p, tcp, rd, dnssec))
     findings = findings_of(net)
     assert sorted(q[:3] for q in net.log if q[4] and q[1] == 'SOA') == [('example.com', 'SOA', NS1)]
     assert problems(findings) == []
@@ -303,8 +404,8 @@ def test_parent_not_answering_is_basic01():
     net = healthy()
     net.parent = {}
     original = net.query
-    net.query = lambda q, t, a, p=53, tcp=False, rd=False: (
-        dc.Exchange(error='no answer over UDP within 3s') if a == PARENT[0] else original(q, t, a, p, tcp, rd))
+    net.query = lambda q, t, a, p=53, tcp=False, rd=False, dnssec=False: (
+        dc.Exchange(error='no answer over UDP within 3s') if a == PARENT[0] else original(q, t, a, p, tcp, rd, dnssec))
     findings = findings_of(net)
     assert problems(findings) == [('BASIC01', 'error'), ('BASIC01', 'warning')]
     assert 'none of the parent servers answered' in text(findings, 'BASIC01')
@@ -435,9 +536,9 @@ def test_no_udp_is_connectivity01_no_tcp_is_connectivity02():
 def test_tcp_failing_after_truncation_is_connectivity02_not_01():
     net = healthy()
     original = net.query
-    net.query = lambda q, t, a, p=53, tcp=False, rd=False: (
+    net.query = lambda q, t, a, p=53, tcp=False, rd=False, dnssec=False: (
         dc.Exchange(error='no answer over TCP within 3s', transport='tcp', truncated=True)
-        if t == 'SOA' and a == NS1 and not tcp and not rd else original(q, t, a, p, tcp, rd))
+        if t == 'SOA' and a == NS1 and not tcp and not rd else original(q, t, a, p, tcp, rd, dnssec))
     findings = findings_of(net)
     assert problems(findings) == [('CONNECTIVITY02', 'error')]
     assert text(findings, 'CONNECTIVITY02') == ('ns1.example.com (198.51.100.10): the answer over UDP was truncated and '
@@ -552,13 +653,13 @@ def test_parent_servers_disagree_is_a_warning():
     other = ('192.0.2.54', 53)
     original = net.query
 
-    def query(q, t, a, p=53, tcp=False, rd=False):
+    def query(q, t, a, p=53, tcp=False, rd=False, dnssec=False):
         if (a, p) == other:
             response = dns.message.make_response(dns.message.make_query(q, t))
             response.authority.append(rrset('example.com', 'NS', 'ns1.example.com.', 'ns9.example.com.'))
             response.additional.append(rrset('ns1.example.com', 'A', NS1))
             return dc.Exchange(response=response)
-        return original(q, t, a, p, tcp, rd)
+        return original(q, t, a, p, tcp, rd, dnssec)
     net.query = query
     checker = dc.Checker(parent_servers=[PARENT, other], transport=net, resolver=FakeResolver())
     findings = checker.check(['example.com'])[0][1]

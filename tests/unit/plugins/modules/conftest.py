@@ -25,7 +25,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_modu
 # The options every registrar module has (doc fragments registrar and registrar.wait), at their defaults.
 COMMON_PARAMS = {
     'registrar': 'alicloud', 'access_key_id': None, 'access_key_secret': None, 'security_token': None,
-    'profile': None, 'site': 'china', 'endpoint': None, 'validate_certs': True, 'timeout': 30,
+    'profile': None, 'site': None, 'endpoint': None, 'validate_certs': True, 'timeout': 30,
     'max_retries': 8, 'retry_max_time': 120, 'max_workers': 8, 'wait': True, 'wait_timeout': 600,
 }
 
@@ -97,9 +97,11 @@ class FakeRegistrar(Registrar):
     """The provider interface of _registrar.py in memory; records every write.
 
     ``domains``: name -> name servers; ``hosts``: domain -> {host: [canonical ips]}.
-    Writes apply at once and return task ids ``task-1``, ``task-2``...; ``wait_task``
-    records the id and succeeds.
+    Writes apply at once and return task ids ``task-1``, ``task-2``...; reading a task's
+    details (what waiting does) records its id, and it has succeeded.
     """
+
+    detail_success = frozenset(['done'])
 
     def __init__(self, domains, hosts=None):
         self.domains = dict((name, list(ns)) for name, ns in domains.items())
@@ -120,13 +122,13 @@ class FakeRegistrar(Registrar):
 
     def list_domains(self):
         self._count('read')
-        return [Domain(name, 'S-' + name, None) for name in sorted(self.domains)]
+        return [Domain(name, None, {'instance_id': 'S-' + name}) for name in sorted(self.domains)]
 
     def get_domain(self, name):
         self._count('read')
         if name not in self.domains:
             return None
-        return Domain(name, 'S-' + name, list(self.domains[name]))
+        return Domain(name, list(self.domains[name]), {'instance_id': 'S-' + name})
 
     def list_hosts(self, domain):
         self._count('read')
@@ -150,9 +152,9 @@ class FakeRegistrar(Registrar):
             self.domains[name] = list(nameservers)
         return [self._write('set_nameservers', list(domain_names), list(nameservers))]
 
-    def wait_task(self, task_id, timeout):
+    def task_details(self, task_id):
         self.waited.append(task_id)
-        return []
+        return [{'domain': None, 'status': 'done', 'error': None}]
 
 
 class ScriptedClient(object):

@@ -87,6 +87,10 @@ def ids_at(result, level):
      'nameservers_from is expected but all of the following are missing: expected_nameservers'),
     ({'zones': ['example.com'], 'skip_checks': ['BASIC99']}, 'skip_checks'),
     ({'zones': ['example.com'], 'fail_on': 'info'}, 'fail_on'),
+    ({'zones': ['example.com'], 'expected_ds': 'present', 'nameservers_from': 'expected',
+      'expected_nameservers': [{'name': 'ns1.example.com', 'addresses': [NS1]}]},
+     'expected_ds: present needs nameservers_from=parent (the DS is asked of the parent), not expected'),
+    ({'zones': ['example.com'], 'expected_ds': 'yes'}, 'expected_ds'),
 ])
 def test_bad_arguments_fail_before_any_query(args, message):
     net = healthy()
@@ -119,7 +123,9 @@ def test_healthy_zone_passes_and_reports_everything():
     assert zone['parent_ns'] == zone['child_ns'] == ['ns1.example.com', 'ns2.example.com']
     assert zone['serials'] == {'ns1.example.com (198.51.100.10)': 7, 'ns2.example.com (198.51.100.20)': 7,
                                'ns2.example.com (2001:db8::20)': 7}
-    assert result['summary'] == {'ok': len(zone['findings']), 'info': 0, 'warning': 0, 'error': 0}
+    # every check passes; the zone is not signed, which is only an info (DNSSEC07)
+    assert result['summary'] == {'ok': len(zone['findings']) - 1, 'info': 1, 'warning': 0, 'error': 0}
+    assert [f['test'] for f in zone['findings'] if f['level'] == 'info'] == ['DNSSEC07']
     assert result['failed_checks'] == 0 and result['converged'] is True and result['not_converged'] == {}
     assert [r['round'] for r in result['rounds']] == [1] and result['rounds'][0]['pending'] == {}
     assert result['queries'] == net.count > 0
@@ -197,6 +203,17 @@ def test_expected_nameservers_are_normalised_and_compared():
             'EXPECTED01: ns1.example.com: expected 198.51.100.20, the glue at the parent is 198.51.100.10') in result['msg']
 
 
+def test_expected_ds_fails_until_the_parent_publishes_it():
+    net = healthy()
+    result = run({'zones': ['example.com'], 'expected_ds': 'absent'}, net=net)
+    assert result['failed'] is False and 'EXPECTED02' in ids_at(result, 'ok')
+    assert result['zones'][0]['ds'] == []
+    result = run({'zones': ['example.com'], 'expected_ds': 'present'}, net=net)
+    assert result['failed'] is True
+    assert ('example.com: EXPECTED02: parent servers 192.0.2.53 publish no DS for example.com yet; expected DS '
+            'matching a DNSKEY of the zone') in result['msg']
+
+
 def test_nameservers_from_expected_asks_no_parent():
     net = hosted_net({})
     expected = [{'name': 'ns1.example.com', 'addresses': [NS1]}, {'name': 'ns2.example.com', 'addresses': [NS2]}]
@@ -215,12 +232,12 @@ def converging_net(after):
     net.servers[NS2]['zones']['example.com']['serial'] = 6
     original, asked = net.query, []
 
-    def query(qname, rdtype, address, port=53, tcp=False, rd=False):
+    def query(qname, rdtype, address, port=53, tcp=False, rd=False, dnssec=False):
         if address == NS2 and rdtype == 'SOA' and not tcp and not rd:
             asked.append(qname)
             if len(asked) >= after:
                 net.servers[NS2]['zones']['example.com']['serial'] = 7
-        return original(qname, rdtype, address, port, tcp, rd)
+        return original(qname, rdtype, address, port, tcp, rd, dnssec)
     net.query = query
     return net
 

@@ -98,7 +98,7 @@ def test_duplicate_domains_are_read_and_written_once(account, manage):
     result = manage(account, domains=['a.example', 'A.EXAMPLE.', 'a.example'])
     assert result['changed_domains'] == ['a.example']
     assert account.writes == [('set_nameservers', ['a.example'], OURS)]
-    assert account.calls['read'] == 1
+    assert account.calls['read'] == 2  # a.example once; example.com, which the name servers lie in (not here)
 
 
 def test_a_thousand_domains_to_change_go_in_batches_of_at_most_1000(make_rmod, scripted_client):
@@ -112,6 +112,9 @@ def test_a_thousand_domains_to_change_go_in_batches_of_at_most_1000(make_rmod, s
             name = params['DomainName']
             return {'DomainName': name, 'InstanceId': 'S-' + name,
                     'DnsList': {'Dns': list(reversed(OURS)) if name in right else HICHINA}}
+        if action == 'QueryDnsHost':  # example.com, which our name servers lie in, has their glue
+            assert params['InstanceId'] == 'S-example.com'
+            return {'DnsHostList': [{'DnsName': 'ns1', 'IpList': ['192.0.2.1']}, {'DnsName': 'ns2', 'IpList': ['192.0.2.2']}]}
         assert action == 'SaveBatchTaskForModifyingDomainDns', action
         writes.append(params)
         return {'TaskNo': 'task-%d' % len(writes)}
@@ -129,4 +132,58 @@ def test_a_thousand_domains_to_change_go_in_batches_of_at_most_1000(make_rmod, s
                for params in writes)
     assert result['task_ids'] == ['task-1', 'task-2', 'task-3']
     assert len(result['changed_domains']) == 2200
-    assert client.calls == {'read': 2500, 'write': 3}
+    assert client.calls == {'read': 2502, 'write': 3}  # and example.com and its hosts
+
+
+# ---------------------------------------------------------------------------
+# Name servers inside a domain of the account need a glue host there
+# ---------------------------------------------------------------------------
+
+@pytest.fixture
+def own_servers(fake_registrar):
+    """example.com (with glue for ns1 only) and sub.example.com (glue for ns1.sub) are in the account."""
+    return fake_registrar({'a.example': HICHINA, 'example.com': HICHINA, 'sub.example.com': HICHINA},
+                          {'example.com': {'ns1.example.com': ['192.0.2.1']},
+                           'sub.example.com': {'ns1.sub.example.com': ['192.0.2.3']}})
+
+
+def test_a_name_server_without_glue_in_its_domain_is_refused_before_any_write(own_servers, manage):
+    with pytest.raises(ValidationError) as info:
+        manage(own_servers, domains=['a.example'], nameservers=['ns1.example.com', 'ns2.example.com'], wait=False)
+    assert info.value.field == 'nameservers'
+    assert str(info.value) == (
+        "nameservers: 'ns2.example.com' is inside a domain of this registrar account without being a glue host of "
+        "it (ns2.example.com in example.com), so the registry would fail the delegation; create it first with "
+        "dnsops.nameservers.glue_host and let its task finish (wait: true); nothing was changed")
+    assert own_servers.writes == []
+
+
+def test_the_nearest_enclosing_domain_of_the_account_is_the_one_that_needs_the_glue(own_servers, manage):
+    result = manage(own_servers, domains=['a.example'], nameservers=['ns1.sub.example.com', 'ns1.example.com'])
+    assert result['changed'] is True
+    with pytest.raises(ValidationError) as info:
+        manage(own_servers, domains=['a.example'], nameservers=['ns2.sub.example.com', 'ns9.example.com'])
+    assert info.value.value == ['ns2.sub.example.com', 'ns9.example.com']
+    assert 'ns2.sub.example.com in sub.example.com, ns9.example.com in example.com' in str(info.value)
+
+
+def test_name_servers_outside_the_account_need_no_glue_here(own_servers, manage):
+    result = manage(own_servers, domains=['a.example'], nameservers=['ns1.example.net', 'ns2.example.org'])
+    assert result['changed'] is True and len(own_servers.writes) == 1
+
+
+def test_in_check_mode_a_missing_glue_host_only_warns(own_servers, make_rmod):
+    rmod = make_rmod(own_servers, {'domains': ['a.example'], 'nameservers': ['ns1.example.com', 'ns2.example.com'],
+                                   'allow_single': False}, check_mode=True)
+    result = domain_nameservers.manage(rmod)
+    assert result['changed'] is True
+    assert rmod.module.warnings == ['nameservers: no glue host yet for ns2.example.com in example.com (a domain of '
+                                    'this registrar account); a real run fails here unless dnsops.nameservers.glue_host '
+                                    'creates it first']
+
+
+def test_a_domain_delegated_to_its_own_glue_is_checked_against_itself(own_servers, manage):
+    with pytest.raises(ValidationError):
+        manage(own_servers, domains=['example.com'], nameservers=['ns1.example.com', 'ns2.example.com'])
+    result = manage(own_servers, domains=['example.com'], nameservers=['ns1.example.com', 'ns1.sub.example.com'])
+    assert result['changed_domains'] == ['example.com']
