@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dnsops.nameservers contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Shared set-up of the changes suite: the demo deployed once, and the resolver-like probe
+(tests/e2e/probe.py) asking its domains every 0.25 s from the first test to the last.
+
+A test of a change takes the ``watched`` fixture: the probe is marked with the test's name when
+it begins, and when it ends every answer of the test's time must have been right and every domain
+must have had an answering address at every moment (timeouts are figures, printed at the end of
+the run and written to /tmp/dnsops-e2e-changes/figures.json). ``lab`` runs playbooks and
+commands on the lab's hosts (changes_lab.py).
+
+A later scenario (move, rename, retire, zone removal) is one more test function in test_changes.py
+taking ``lab`` and ``watched``: the deploy and the probe are shared.
+"""
+
+import json
+import os
+
+import pytest
+
+from changes_lab import REGISTRY, SERVERS, WORK, ZONE_NAMES, Lab, dns_probe
+
+FIGURES = {}
+
+
+@pytest.fixture(scope='session')
+def lab():
+    return Lab()
+
+
+@pytest.fixture(scope='session')
+def demo(lab):
+    """The demo deployed once for the whole suite; every server answers every zone."""
+    lab.deploy()
+    for host in SERVERS:
+        answers = lab.first_answers(host)
+        assert all(isinstance(serial, int) for serial in answers.values()), (host, answers)
+    return SERVERS
+
+
+@pytest.fixture(scope='session')
+def probe(demo):
+    """The probe from the deploy to the end of the suite; its whole record in WORK/probe.json."""
+    running = dns_probe.Probe(REGISTRY, ZONE_NAMES).start()
+    assert running.wait_rounds(4), 'the probe does not run'
+    yield running
+    report = running.stop()
+    with open(os.path.join(WORK, 'probe.json'), 'w') as handle:
+        json.dump(report.as_dict(), handle)
+    with open(os.path.join(WORK, 'figures.json'), 'w') as handle:
+        json.dump(FIGURES, handle, indent=1)
+
+
+@pytest.fixture
+def watched(probe, request):
+    """The probe, judging the test's time: no wrong answer, no moment without an answering address."""
+    since = probe.mark(request.node.name)
+    yield probe
+    assert probe.wait_rounds(2), 'the probe stopped'
+    report = probe.report(since=since)
+    FIGURES[request.node.name] = figures(report)
+    assert report.failures() == [], '\n' + report.summary()
+
+
+def figures(report):
+    data = report.as_dict()
+    phases = [{'phase': label, 'queries': phase.queries, 'wrong': len(phase.wrong()),
+               'timeouts': sum(1 for a in phase.no_answers() if a.kind == 'timeout'),
+               'unreachable': sum(1 for a in phase.no_answers() if a.kind == 'unreachable')}
+              for label, phase in report.phases() if phase.queries]
+    return {'queries': data['queries'], 'wrong': len(data['wrong']), 'timeouts': data['timeouts'],
+            'unreachable': data['unreachable'], 'longest_dark': data['longest_dark'], 'phases': phases}
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The probe's figures per test: what a resolver saw during each change."""
+    if not FIGURES:
+        return
+    terminalreporter.section('what the probe saw')
+    for test, data in FIGURES.items():
+        terminalreporter.write_line('%s: %d queries, %d wrong, %d timeouts, %d unreachable, longest without an '
+                                    'answering address %.2f s' % (test, data['queries'], data['wrong'], data['timeouts'],
+                                                                  data['unreachable'], max(data['longest_dark'].values() or [0])))
+        for phase in data['phases']:
+            terminalreporter.write_line('    %-40s %6d queries %3d wrong %4d timeouts %4d unreachable' % (
+                phase['phase'][:40], phase['queries'], phase['wrong'], phase['timeouts'], phase['unreachable']))
