@@ -395,9 +395,10 @@ class Report(object):
 
     def summary(self):
         data = self.as_dict()
+        counts = (data['queries'], data['rounds'], data['skipped_rounds'], len(data['wrong']), data['timeouts'],
+                  data['unreachable'])
         lines = ['%d queries in %d rounds (%d rounds skipped: the probe was overloaded), %d wrong answers, '
-                 '%d timeouts, %d unreachable' % (data['queries'], data['rounds'], data['skipped_rounds'],
-                                                   len(data['wrong']), data['timeouts'], data['unreachable'])]
+                 '%d timeouts, %d unreachable' % counts]
         for kind, count in sorted(data['wrong_by_kind'].items()):
             lines.append('  wrong: %-18s %d' % (kind, count))
         for what, count in sorted(collections.Counter((a.address, a.kind) for a in self.no_answers()).items()):
@@ -426,7 +427,7 @@ async def _network_query(query, address, port, timeout):
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('domains', nargs='+', help='the domains to watch')
     parser.add_argument('--registry', required=True, help="the registry's address (it serves the domains' parents)")
     parser.add_argument('--registry-port', type=int, default=53)

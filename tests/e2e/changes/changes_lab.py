@@ -8,7 +8,6 @@ commands on the hosts, and direct questions to the servers (the fixtures are in 
 import json
 import os
 import subprocess
-import sys
 import time
 
 import dns.exception
@@ -25,9 +24,6 @@ LAB = os.path.join(ROOT, 'tests', 'lab')
 INVENTORIES = ['-i', os.path.join(LAB, 'inventory.yml'), '-i', os.path.join(LAB, 'demo', 'inventory.yml')]
 WORK = '/tmp/dnsops-e2e-changes'
 REGISTRY = '198.51.100.2'
-
-sys.path.insert(0, os.path.dirname(HERE))
-import probe as dns_probe  # noqa: E402  (tests/e2e/probe.py; tests/e2e is no package)
 
 with open(os.path.join(LAB, 'demo', 'inventory.yml')) as _handle:
     _DEMO = yaml.safe_load(_handle)['all']['children']['nameservers']

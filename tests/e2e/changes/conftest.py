@@ -15,12 +15,17 @@ A later scenario (move, rename, retire, zone removal) is one more test function 
 taking ``lab`` and ``watched``: the deploy and the probe are shared.
 """
 
+import collections
 import json
 import os
+import sys
 
 import pytest
 
-from changes_lab import REGISTRY, SERVERS, WORK, ZONE_NAMES, Lab, dns_probe
+from changes_lab import REGISTRY, SERVERS, WORK, ZONE_NAMES, Lab
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import probe as dns_probe  # noqa: E402  (tests/e2e/probe.py; tests/e2e is no package)
 
 FIGURES = {}
 
@@ -65,10 +70,11 @@ def watched(probe, request):
 
 
 def figures(report):
+    """The test's figures: queries, wrong answers, and per phase (between marks) what did not answer."""
     data = report.as_dict()
     phases = [{'phase': label, 'queries': phase.queries, 'wrong': len(phase.wrong()),
-               'timeouts': sum(1 for a in phase.no_answers() if a.kind == 'timeout'),
-               'unreachable': sum(1 for a in phase.no_answers() if a.kind == 'unreachable')}
+               'no_answer': dict(collections.Counter('%s %s' % (' '.join(phase.names_of.get(a.address, [a.address])), a.kind)
+                                                     for a in phase.no_answers()))}
               for label, phase in report.phases() if phase.queries]
     return {'queries': data['queries'], 'wrong': len(data['wrong']), 'timeouts': data['timeouts'],
             'unreachable': data['unreachable'], 'longest_dark': data['longest_dark'], 'phases': phases}
@@ -84,5 +90,6 @@ def pytest_terminal_summary(terminalreporter):
                                     'answering address %.2f s' % (test, data['queries'], data['wrong'], data['timeouts'],
                                                                   data['unreachable'], max(data['longest_dark'].values() or [0])))
         for phase in data['phases']:
-            terminalreporter.write_line('    %-40s %6d queries %3d wrong %4d timeouts %4d unreachable' % (
-                phase['phase'][:40], phase['queries'], phase['wrong'], phase['timeouts'], phase['unreachable']))
+            no_answer = ', '.join('%s %d' % item for item in sorted(phase['no_answer'].items())) or 'none'
+            terminalreporter.write_line('    %-32s %6d queries, %d wrong; no answer: %s' % (
+                phase['phase'][:32], phase['queries'], phase['wrong'], no_answer))
