@@ -90,6 +90,14 @@ class Lab(object):
     def deploy(self, extra=None, inventories=(), expect_rc=0):
         return self.playbook('dnsops.nameservers.deploy', extra, inventories, expect_rc)
 
+    def overlay(self, name, hosts):
+        """An inventory over the demo's that changes these hosts' variables ({host: {var: value}}):
+        the ``inventories`` argument of deploy(), e.g. ns2 on new addresses."""
+        path = os.path.join(WORK, name + '.yml')
+        with open(path, 'w') as handle:
+            yaml.safe_dump({'all': {'children': {'nameservers': {'hosts': hosts}}}}, handle)
+        return ['-i', path]
+
     def on(self, host, command):
         """Run a shell command on a lab host; its output."""
         proc = subprocess.run(['ansible'] + INVENTORIES + [host, '-m', 'ansible.builtin.shell', '-a', command],
