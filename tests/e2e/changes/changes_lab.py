@@ -113,8 +113,8 @@ class Lab(object):
     def crash_and_start(self, host):
         """What a power cut and a boot do to the daemon: every process killed, /run emptied, started."""
         daemon = DAEMONS[SERVERS[host]['software']]
-        self.on(host, 'pid=$(cat %(pid_file)s); kill -9 $pid $(ps -o pid= --ppid $pid); rm -f %(pid_file)s; '
-                      'service %(service)s start' % daemon)
+        self.on(host, 'tree() { echo $1; for c in $(ps -o pid= --ppid $1); do tree $c; done; }; '
+                      'kill -9 $(tree $(cat %(pid_file)s)); rm -f %(pid_file)s; service %(service)s start' % daemon)
 
     def serials(self, host, zones=None):
         """{(zone, address): serial or what went wrong} at every address of the host."""

@@ -308,7 +308,8 @@ def first_serials(server, zones, timeout=30):
 def restarts(daemon, pid_file):
     """An administrator's restart, then a crash and a start as after a power cut."""
     return ['service %s restart' % daemon,
-            'pid=$(cat %s); kill -9 $pid $(ps -o pid= --ppid $pid); rm -f %s; service %s start' % (pid_file, pid_file, daemon)]
+            'tree() { echo $1; for c in $(ps -o pid= --ppid $1); do tree $c; done; }; '
+            'kill -9 $(tree $(cat %s)); rm -f %s; service %s start' % (pid_file, pid_file, daemon)]
 
 
 def shell(server, command):
