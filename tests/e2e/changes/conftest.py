@@ -6,8 +6,9 @@
 (tests/e2e/probe.py) asking its domains every 0.25 s from the first test to the last.
 
 A test of a change takes the ``watched`` fixture: the probe is marked with the test's name when
-it begins, and when it ends every answer of the test's time must have been right and every domain
-must have had an answering address at every moment (timeouts are figures, printed at the end of
+it begins, and when it ends every answer of the test's time (up to ``watched.stop_judging()``, for
+restoring the lab afterwards) must have been right and every domain must have had an answering
+address at every moment (timeouts are figures, printed at the end of
 the run and written to /tmp/dnsops-e2e-changes/figures.json). ``lab`` runs playbooks and
 commands on the lab's hosts (changes_lab.py).
 
@@ -58,23 +59,46 @@ def probe(demo):
         json.dump(FIGURES, handle, indent=1)
 
 
+class Watch(object):
+    """The probe during one test: judged from the test's start to its end, or to stop_judging()."""
+
+    def __init__(self, probe, name):
+        self.probe, self.since, self.until = probe, probe.mark(name), None
+
+    def mark(self, label):
+        """A phase of the test begins (the figures are per phase)."""
+        return self.probe.mark(label)
+
+    def wait_rounds(self, count=1, timeout=60):
+        return self.probe.wait_rounds(count, timeout)
+
+    def stop_judging(self, reason):
+        """What follows is restoring the lab, not the change under test: its answers are figures only."""
+        self.until = self.probe.mark('not judged: ' + reason)
+
+
 @pytest.fixture
 def watched(probe, request):
     """The probe, judging the test's time: no wrong answer, no moment without an answering address."""
-    since = probe.mark(request.node.name)
-    yield probe
+    watch = Watch(probe, request.node.name)
+    yield watch
     assert probe.wait_rounds(2), 'the probe stopped'
-    report = probe.report(since=since)
-    FIGURES[request.node.name] = figures(report)
-    assert report.failures() == [], '\n' + report.summary()
+    FIGURES[request.node.name] = figures(probe.report(since=watch.since))
+    judged = probe.report(since=watch.since, until=watch.until)
+    assert judged.failures() == [], '\n' + judged.summary()
+
+
+def by_server(report, answers):
+    """{'ns1.example.com timeout': count}: who answered what (or did not answer)."""
+    return dict(collections.Counter('%s %s' % (' '.join(report.names_of.get(a.address, [a.address])), a.kind)
+                                    for a in answers))
 
 
 def figures(report):
-    """The test's figures: queries, wrong answers, and per phase (between marks) what did not answer."""
+    """The test's figures: queries, wrong answers, and per phase (between marks) who answered wrong or not."""
     data = report.as_dict()
-    phases = [{'phase': label, 'queries': phase.queries, 'wrong': len(phase.wrong()),
-               'no_answer': dict(collections.Counter('%s %s' % (' '.join(phase.names_of.get(a.address, [a.address])), a.kind)
-                                                     for a in phase.no_answers()))}
+    phases = [{'phase': label, 'queries': phase.queries, 'wrong': by_server(phase, phase.wrong()),
+               'no_answer': by_server(phase, phase.no_answers())}
               for label, phase in report.phases() if phase.queries]
     return {'queries': data['queries'], 'wrong': len(data['wrong']), 'timeouts': data['timeouts'],
             'unreachable': data['unreachable'], 'longest_dark': data['longest_dark'], 'phases': phases}
@@ -90,6 +114,7 @@ def pytest_terminal_summary(terminalreporter):
                                     'answering address %.2f s' % (test, data['queries'], data['wrong'], data['timeouts'],
                                                                   data['unreachable'], max(data['longest_dark'].values() or [0])))
         for phase in data['phases']:
-            no_answer = ', '.join('%s %d' % item for item in sorted(phase['no_answer'].items())) or 'none'
-            terminalreporter.write_line('    %-32s %6d queries, %d wrong; no answer: %s' % (
-                phase['phase'][:32], phase['queries'], phase['wrong'], no_answer))
+            wrong, no_answer = (', '.join('%s %d' % item for item in sorted(phase[key].items())) or 'none'
+                                for key in ('wrong', 'no_answer'))
+            terminalreporter.write_line('    %-36s %5d queries; wrong: %s; no answer: %s' % (
+                phase['phase'][:36], phase['queries'], wrong, no_answer))

@@ -43,7 +43,9 @@ def test_secondaries_serve_every_zone_with_the_primary_down(lab, watched):
                                                       for address in SERVERS[other]['addresses']), other
                 assert watched.wait_rounds(4)
     finally:
-        watched.mark('%s (primary) started' % PRIMARY)
+        # BIND answers SERVFAIL for the zones it has not loaded yet in its first milliseconds: the
+        # primary's return is shown in the figures, the secondaries' restarts above are judged.
+        watched.stop_judging('%s (primary) started' % PRIMARY)
         lab.service(PRIMARY, 'start')
     assert lab.first_answers(PRIMARY) == dict(((zone, address), serials[zone]) for zone in ZONE_NAMES
                                               for address in SERVERS[PRIMARY]['addresses'])
