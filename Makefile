@@ -123,7 +123,7 @@ lint: venv live-collection
 # End to end in the lab, each suite on fresh hosts: the nameserver role, then the one playbook.
 E2E_ENV := PATH=$(VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(LIVE_COLL_ROOT) LAB_PY=$(PY)
 e2e-test: venv lab-deps live-collection
-	@rc=0; for suite in nameserver deploy; do \
+	@rc=0; for suite in nameserver deploy changes; do \
 	    $(LAB_DIR)/lab.sh down; \
 	    { $(E2E_ENV) $(LAB_DIR)/lab.sh up && $(E2E_ENV) $(PY) -m pytest -v tests/e2e/$$suite; } || rc=$$?; \
 	    $(LAB_DIR)/lab.sh down; [ $$rc -eq 0 ] || break; \
