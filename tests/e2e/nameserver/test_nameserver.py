@@ -18,6 +18,7 @@ import re
 import subprocess
 import time
 
+import dns.exception
 import dns.flags
 import dns.message
 import dns.query
@@ -309,3 +310,59 @@ def test_09_catalog_zone_added_on_the_primary_alone():
     # ns1 (BIND 9.18) follows ns2's catalog.
     assert wait_for(lambda: query('ns1', 'www.eta.test', 'A').answer), 'ns1 does not serve eta.test'
     assert query('ns3', 'www.zeta.test', 'A').flags & dns.flags.AA
+
+
+def first_serials(server, zones, timeout=30):
+    """{zone: the first answer that is no timeout}: what a server serves as it comes up."""
+    deadline, answers, pending = time.time() + timeout, {}, list(zones)
+    while pending and time.time() < deadline:
+        for zone in list(pending):
+            try:
+                resp = dns.query.udp(dns.message.make_query(zone, 'SOA', flags=0), SERVERS[server], timeout=0.5)
+            except (dns.exception.Timeout, OSError):
+                continue
+            ok = resp.rcode() == dns.rcode.NOERROR and resp.flags & dns.flags.AA and resp.answer
+            answers[zone] = resp.answer[0][0].serial if ok else dns.rcode.to_text(resp.rcode())
+            pending.remove(zone)
+        time.sleep(0.1)
+    answers.update((zone, 'no answer') for zone in pending)
+    return answers
+
+
+def restarts(daemon, pid_file):
+    """An administrator's restart, then a crash and a start as after a power cut."""
+    return ['service %s restart' % daemon,
+            'tree() { echo $1; for c in $(ps -o pid= --ppid $1); do tree $c; done; }; '
+            'kill -9 $(tree $(cat %s)); rm -f %s; service %s start' % (pid_file, pid_file, daemon)]
+
+
+def shell(server, command):
+    out = on_host(server, 'ansible.builtin.shell', command)
+    assert '| CHANGED |' in out, out
+    return out
+
+
+def test_10_secondaries_keep_their_zones_with_the_primaries_down():
+    """ns3 (NSD 4.12: ns1's catalog members, delta.test configured) and ns1 (BIND 9.18: ns2's catalog
+    members), restarted and crashed while their primaries are stopped, serve every zone they had
+    from their first answer, with the serial they had."""
+    candidates = BASE_NAMES + ['zeta.test', 'eta.test']
+    on_ns3 = dict((z, serial('ns3', z)) for z in candidates if serial('ns3', z))
+    from_ns2 = dict((z, serial('ns1', z)) for z in ('delta.test', 'epsilon.test', 'eta.test') if serial('ns1', z))
+    assert set(['alpha.test', 'zeta.test', 'delta.test']) <= set(on_ns3) and 'eta.test' in from_ns2, (on_ns3, from_ns2)
+    time.sleep(11)  # NSD writes transferred zones to disk within 10 s (zonefiles-write)
+    try:
+        shell('ns2', 'service nsd stop')
+        shell('ns1', 'service named stop')
+        for command in restarts('nsd', '/run/nsd/nsd.pid'):
+            shell('ns3', command)
+            assert first_serials('ns3', on_ns3) == on_ns3, command
+        shell('ns1', 'service named start')
+        assert first_serials('ns1', from_ns2) == from_ns2
+        for command in restarts('named', '/run/named/named.pid'):
+            shell('ns1', command)
+            assert first_serials('ns1', from_ns2) == from_ns2, command
+    finally:
+        on_host('ns1', 'ansible.builtin.shell', 'service named start')
+        on_host('ns2', 'ansible.builtin.shell', 'service nsd start')
+    assert wait_for(lambda: serial('ns2', 'delta.test') and serial('ns1', 'alpha.test'))
