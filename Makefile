@@ -121,10 +121,12 @@ demo: venv lab-up live-collection
 lint: venv live-collection
 	ANSIBLE_COLLECTIONS_PATH=$(LIVE_COLL_ROOT) $(VENV)/bin/ansible-lint --profile production roles playbooks awx tests/lab/demo
 
-# End to end in the lab, each suite on fresh hosts: the nameserver role, then the one playbook.
+# End to end in the lab, each suite on fresh hosts: the nameserver role, the one playbook, changes under a probe.
+# One suite alone: make e2e-test E2E_SUITES=deploy
+E2E_SUITES ?= nameserver deploy changes
 E2E_ENV := PATH=$(VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(LIVE_COLL_ROOT) LAB_PY=$(PY)
 e2e-test: venv lab-deps live-collection
-	@rc=0; for suite in nameserver deploy changes; do \
+	@rc=0; for suite in $(E2E_SUITES); do \
 	    $(LAB_DIR)/lab.sh down; \
 	    { $(E2E_ENV) $(LAB_DIR)/lab.sh up && $(E2E_ENV) $(PY) -m pytest -v tests/e2e/$$suite; } || rc=$$?; \
 	    $(LAB_DIR)/lab.sh down; [ $$rc -eq 0 ] || break; \
