@@ -55,7 +55,7 @@ class Account(object):
         self.info = info
 
     def describe(self):
-        return 'account %s (%s)' % (self.name, self.info.describe())
+        return 'account %s at %s' % (self.name, self.info.describe())
 
     def as_dict(self):
         return {'name': self.name, 'registrar': self.info.name, 'title': self.info.title}

@@ -66,7 +66,7 @@ def test_without_registrar_accounts_registrar_connection_is_the_one_account_defa
 def test_registrar_accounts_in_their_order_with_their_registrars():
     accounts = accounts_from([ALIBABA, AWS], {})
     assert [(a.name, a.info.name) for a in accounts] == [('alibaba', 'alicloud'), ('aws', 'route53domains')]
-    assert accounts[1].describe() == 'account aws (registrar route53domains (Route 53 Domains))'
+    assert accounts[1].describe() == 'account aws at registrar route53domains (Route 53 Domains)'
 
 
 @pytest.mark.parametrize('accounts, connection, start', [
@@ -129,8 +129,8 @@ def test_servers_whose_domain_no_account_holds_get_no_glue_here():
 def test_a_domain_in_two_accounts_is_refused_naming_both():
     message = refused(ZONES, [FOUND[0], FOUND[1] + [domain('Customer-A.com.')]])
     assert message.startswith("registrar_accounts: 'customer-a.com' is a domain of two registrar accounts, account "
-                              "alibaba (registrar alicloud (Alibaba Cloud)) and account aws (registrar route53domains "
-                              "(Route 53 Domains))"), message
+                              "alibaba at registrar alicloud (Alibaba Cloud) and account aws at registrar route53domains "
+                              "(Route 53 Domains)"), message
 
 
 def test_served_zones_no_account_holds_are_reported_with_the_servers_to_set():
@@ -167,7 +167,7 @@ def test_route53_glue_in_a_domain_the_servers_do_not_serve_is_refused():
     # Creating the glue would delegate example.com to the server too: it must serve example.com.
     message = refused(ZONES[1:], [FOUND[0][1:], [domain('customer-d.org'), domain('example.com')]])
     assert message.startswith("nameserver_name of ns1: 'ns1.example.com' has its glue in example.com, held in account "
-                              "aws (registrar route53domains (Route 53 Domains)), which keeps glue only in the "
+                              "aws at registrar route53domains (Route 53 Domains), which keeps glue only in the "
                               "domain's own name-server list"), message
     assert 'add example.com to nameserver_zones' in message
     # Glue already in the list delegates nothing new: its addresses are kept right.
@@ -190,7 +190,7 @@ def test_route53_glue_takes_one_address_of_each_family():
     hosts = (host('ns1', 'ns1.example.com', ['198.51.100.10', '198.51.100.20'], nameserver_primary=True), NS2)
     message = refused(ZONES, [FOUND[0][1:], [domain('customer-d.org'), domain('example.com')]], hosts=hosts)
     assert message.startswith('nameserver_addresses of ns1: '), message
-    assert 'one IPv4 and one IPv6 address' in message and 'account aws (registrar route53domains' in message
+    assert 'one IPv4 and one IPv6 address' in message and 'account aws at registrar route53domains' in message
     # At Alibaba Cloud the same host is fine.
     assert len(plan(ZONES, FOUND, hosts=hosts).glue) == 2
 
@@ -199,7 +199,7 @@ def test_route53_takes_six_name_servers_for_a_domain():
     hosts = [NS1] + [host('ns%d' % i, 'ns%d.example.com' % i, ['198.51.100.%d' % (10 + i)]) for i in range(2, 8)]
     message = refused(ZONES, FOUND, hosts=hosts)
     assert message.startswith("registrar_nameserver_group: 'nameservers' has 7 published name servers serving "
-                              "customer-d.org; account aws (registrar route53domains (Route 53 Domains)) takes at most 6"), message
+                              "customer-d.org; account aws at registrar route53domains (Route 53 Domains) takes at most 6"), message
     # Alibaba Cloud takes 13: without the Route 53 domain the plan stands.
     assert len(plan(ZONES, [FOUND[0], []], hosts=hosts).delegations) == 1
 
@@ -210,4 +210,4 @@ def test_alibaba_cn_takes_six_glue_hosts():
     existing = ['a%d.example.cn' % i for i in range(3)]
     message = refused([{'name': 'example.cn'}], [[domain('example.cn', hosts=existing)], []], hosts=hosts)
     assert message.startswith("nameserver_name of ns4: 'ns4.example.cn'"), message
-    assert 'account alibaba (registrar alicloud (Alibaba Cloud))' in message
+    assert 'account alibaba at registrar alicloud (Alibaba Cloud)' in message
