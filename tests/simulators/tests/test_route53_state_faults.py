@@ -119,8 +119,9 @@ def test_state_file_is_what_the_lab_publisher_reads(r53):
     spec = importlib.util.spec_from_file_location("registry_publisher_for_test", PUBLISHER)
     publisher = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(publisher)
-    zones = publisher.zone_bodies(publisher.read_domains(r53.state, r53.seed), ["com", "net"], ["198.51.100.2"])
+    zones = publisher.zone_bodies(publisher.read_source(r53.state, r53.seed), ["com", "net"], ["198.51.100.2"])
     assert "example.com. 60 IN NS ns1.example.com." in zones["com"]
+    assert f"example.com. 60 IN DS {ds['key_tag']} 13 2 {ds['digest']}" in zones["com"]
     assert "ns1.example.com. 60 IN A 198.51.100.10" in zones["com"]
     assert "ns1.example.com. 60 IN AAAA 2001:db8:100::10" in zones["com"]
     assert "customer.net. 60 IN NS ns-1.awsdns-01.org." in zones["net"]
