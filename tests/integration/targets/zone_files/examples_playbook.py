@@ -31,5 +31,7 @@ for command in ('rndc', 'nsd-control'):
 tasks = yaml.safe_load(text)
 assert tasks and all(isinstance(task, dict) for task in tasks), text
 with open(os.path.join(work, 'examples.yml'), 'w') as handle:
+    # The host ns1 is this machine: the Python that runs Ansible runs the module.
     yaml.safe_dump([{'name': 'The EXAMPLES of zone_files', 'hosts': 'ns1', 'gather_facts': False,
+                     'vars': {'ansible_python_interpreter': '{{ ansible_playbook_python }}'},
                      'tasks': tasks}], handle, sort_keys=False)
