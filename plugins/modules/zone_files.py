@@ -156,8 +156,21 @@ options:
     description: Remove zone files this module wrote before for zones this host no longer is a primary of.
     type: bool
     default: true
+  track_reloads:
+    description:
+      - Remember the zones written until the caller confirms their reload, so that a reload that never happened
+        (a later task or the reload itself failed) is not forgotten.
+      - V(true) - every written zone is listed in the file C(.reload-pending) in O(directory); each run reports
+        the zones listed there again in RV(changed_zones) and RV(pending_reload), and is C(changed), until the
+        caller deletes that file after reloading (see EXAMPLES). The nameserver role does this in its handlers.
+      - V(false) - no such file; a zone is reported only in the run that writes it, and a run that writes nothing
+        is not C(changed).
+    type: bool
+    default: false
 notes:
   - One task for any number of zones; a no-op run reads each file once and writes nothing.
+  - The module writes files; it does not reload the daemon. Reload the zones in RV(pending_reload) after it
+    (C(rndc reload <zone>), C(nsd-control reload <zone>)), as EXAMPLES show.
 seealso:
   - name: RFC 9432, DNS catalog zones
     description: The catalog zone format.
@@ -165,6 +178,8 @@ seealso:
 '''
 
 EXAMPLES = r'''
+# Used alone: write the zones, then reload the ones written. A second run with the same zones writes
+# nothing, reloads nothing and reports ok.
 - name: Write the zones this host is a primary of
   dnsops.nameservers.zone_files:
     host: "{{ inventory_hostname }}"
@@ -186,16 +201,50 @@ EXAMPLES = r'''
       - name: old.example
         state: absent
   register: zone_result
-  notify: Reload changed zones
+
+# A zone new to BIND must first be added to its configuration (zone "example.com" { type primary;
+# file "/var/lib/bind/dnsops/example.com.zone"; };); rndc reload then loads it.
+- name: Reload the zones just written
+  ansible.builtin.command:
+    argv: [rndc, reload, "{{ item }}"]
+  loop: "{{ zone_result.pending_reload }}"
+  changed_when: true
+
+# On an NSD primary, with track_reloads: a failed reload is not forgotten, the next run reports the zone
+# again, until the file .reload-pending is deleted after the reloads succeeded.
+- name: Write the zones, remembering them until they are reloaded
+  dnsops.nameservers.zone_files:
+    host: "{{ inventory_hostname }}"
+    default_primaries: [ns1]
+    directory: /var/lib/nsd/dnsops
+    checker: nsd-checkzone
+    track_reloads: true
+    servers:
+      - {host: ns1, name: ns1.example.com, addresses: [198.51.100.10]}
+    zones:
+      - name: example.com
+        records:
+          - {name: www, type: A, value: 198.51.100.80}
+  register: tracked_result
+
+- name: Reload the zones written now or by an earlier run whose reload failed
+  ansible.builtin.command:
+    argv: [nsd-control, reload, "{{ item }}"]
+  loop: "{{ tracked_result.pending_reload }}"
+  changed_when: true
+
+- name: Forget them once reloaded
+  ansible.builtin.file:
+    path: /var/lib/nsd/dnsops/.reload-pending
+    state: absent
 '''
 
 RETURN = r'''
 changed_zones:
   description:
     - Zones that existed and whose content (and serial) changed; these need a reload.
-    - Also zones an earlier run wrote whose reload never happened (a later task or the reload failed). Every written
-      zone is listed in C(.reload-pending) in O(directory) until the caller deletes that file after reloading, as the
-      role's handlers do; until then each run reports those zones again.
+    - With O(track_reloads=true), also zones an earlier run wrote whose reload was never confirmed (see
+      O(track_reloads)).
   returned: always
   type: list
   elements: str
@@ -206,6 +255,14 @@ added_zones:
   type: list
   elements: str
   sample: [example.org]
+pending_reload:
+  description:
+    - The zones the daemon must load or reload now - RV(changed_zones) and RV(added_zones) together, in order.
+    - Empty when nothing was written (and, with O(track_reloads=true), no earlier reload is pending).
+  returned: always
+  type: list
+  elements: str
+  sample: [example.com, example.org]
 removed_zones:
   description: Zones whose files were removed.
   returned: always
@@ -251,7 +308,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._zone import (
 )
 
 STATE_VERSION = 1
-# Zones written but not yet reloaded, one per line; the role's reload handlers remove the file.
+# With track_reloads: zones written but not yet reloaded, one per line; the caller removes the file after reloading.
 PENDING_FILE = '.reload-pending'
 # The checkers the option checker names; check_command gives any other.
 CHECKERS = {
@@ -374,6 +431,7 @@ def run_module():
             check_command=dict(type='list', elements='str'),
             catalog_zone=dict(type='str', default=''),
             purge=dict(type='bool', default=True),
+            track_reloads=dict(type='bool', default=False),
         ),
         add_file_common_args=True,
         supports_check_mode=True,
@@ -394,8 +452,10 @@ def run_module():
     state = _load_state(state_file)
     # Zones written by an earlier run whose reload never happened (a later task or the reload failed):
     # the files match now, so only this record says the daemon still serves the old data.
+    # Without track_reloads there is no such record: a caller that reloads after each run needs none.
     pending_file = os.path.join(directory, PENDING_FILE)
-    pending_before = set((_read(pending_file) or '').split())
+    tracking = params['track_reloads']
+    pending_before = set((_read(pending_file) or '').split()) if tracking else set()
     # Zones no longer served keep their last serial, so a zone that comes back never goes backwards.
     new_state = dict((zone, {'serial': int(entry.get('serial') or 0), 'removed': True})
                      for zone, entry in state.items() if isinstance(entry, dict))
@@ -450,6 +510,7 @@ def run_module():
     state_changed = new_state != state
     changed = bool(writes or removed or unreloaded)
     result = dict(changed=changed, changed_zones=changed_zones, added_zones=added_zones,
+                  pending_reload=sorted(set(changed_zones) | set(added_zones)),
                   removed_zones=sorted(removed), serials=serials, zone_count=len(wanted))
     if module._diff:
         result['diff'] = diffs
@@ -486,7 +547,7 @@ def run_module():
             os.unlink(os.path.join(directory, zone_file_name(zone)))
         except OSError:
             pass
-    if pending:
+    if tracking and pending:
         _write_atomically(pending_file, ''.join(zone + '\n' for zone in pending))
     if state_changed or not os.path.exists(state_file):
         _write_atomically(state_file, json.dumps({'version': STATE_VERSION, 'zones': new_state},

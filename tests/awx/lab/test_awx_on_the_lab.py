@@ -5,10 +5,11 @@
 """The example AWX project's deploy job, run the way AWX runs it, against the lab.
 
 The example inventory (awx/project/inventory/hosts.yml) as AWX imports it, plus what connects
-it to the lab (SSH settings, the simulator's endpoint, the registry as parent); the kit's two
-credential types injected; every job in a fresh directory, so nothing the role keeps beside the
-inventory survives from one job to the next. With the TSIG credential, the second job changes
-nothing on the servers and the registry, and both servers answer queries signed with its key.
+it to the lab (SSH settings, the simulator's endpoint, the registry as parent); the kit's credential
+types injected; every job in a fresh directory, so nothing kept beside the inventory survives from one
+job to the next. Without the TSIG credential the first job generates the key and the servers keep it:
+the second job reuses it and changes nothing on the servers and the registry. A third job with the
+TSIG credential gives every server the credential's key (a key given by the user wins).
 
 Needs the lab up with fresh hosts (make awx-lab-test brings it up and down).
 """
@@ -17,6 +18,7 @@ import base64
 import json
 import os
 import shutil
+import subprocess
 
 import dns.message
 import dns.query
@@ -34,6 +36,7 @@ with open(os.path.join(ROOT, 'tests', 'lab', 'inventory.yml')) as _handle:
 SERVERS = {'ns1': '198.51.100.10', 'ns2': '198.51.100.11'}
 TSIG_SECRET = base64.b64encode(b'dnsops-awx-lab-tsig-secret-0123456789').decode()
 SIMULATOR_LOG = '/run/dnsops-lab/sim/requests.jsonl'
+KEPT_SECRET = '/etc/dnsops-nameservers/dnsops-transfer.secret'
 
 
 def lab_inventory(project):
@@ -55,10 +58,20 @@ def lab_inventory(project):
     return inventory
 
 
-def credentials():
-    return [(load(os.path.join(KIT, 'credential-types', 'alibaba-cloud.yml')),
-             {'access_key_id': LAB['vars']['lab_access_key_id'], 'access_key_secret': LAB['vars']['lab_access_key_secret']}),
-            (load(os.path.join(KIT, 'credential-types', 'nameserver-tsig-key.yml')), {'tsig_secret': TSIG_SECRET})]
+def credentials(tsig=False):
+    given = [(load(os.path.join(KIT, 'credential-types', 'alibaba-cloud.yml')),
+              {'access_key_id': LAB['vars']['lab_access_key_id'], 'access_key_secret': LAB['vars']['lab_access_key_secret']})]
+    if tsig:
+        given.append((load(os.path.join(KIT, 'credential-types', 'nameserver-tsig-key.yml')), {'tsig_secret': TSIG_SECRET}))
+    return given
+
+
+def kept_secret(host):
+    """The TSIG secret the server keeps for the next job (read over SSH as the lab's tests do)."""
+    out = subprocess.run(['ansible', '-i', os.path.join(ROOT, 'tests', 'lab', 'inventory.yml'), host, '-m',
+                          'ansible.builtin.command', '-a', 'cat ' + KEPT_SECRET],
+                         stdout=subprocess.PIPE, universal_newlines=True, cwd=ROOT, check=True).stdout
+    return out.strip().splitlines()[-1].strip()
 
 
 def writes():
@@ -74,43 +87,76 @@ def signed_soa(address, zone, secret):
     return dns.query.udp(query, address, timeout=3)
 
 
+def answered(address, zone, secret):
+    """Whether the server answers an SOA query signed with this secret, or why not."""
+    try:
+        answer = signed_soa(address, zone, secret)
+    except Exception as exc:  # a refused key raises; the test shows which
+        return repr(exc)
+    return answer.rcode() == dns.rcode.NOERROR and bool(answer.answer)
+
+
 @pytest.fixture(scope='module')
 def jobs(synced, tmp_path_factory):
-    """Two deploy jobs of the example project, each in its own fresh directory."""
+    """Three deploy jobs of the example project, each in its own fresh directory: two without the TSIG
+    credential, then one with it; the secret each server keeps after each job."""
     inventory = lab_inventory(synced['project'])
     base = tmp_path_factory.mktemp('lab-jobs')
     results = []
-    for name in ('first', 'second'):
+    for name, tsig in (('first', False), ('second', False), ('third', True)):
         private = base / name
         shutil.copytree(str(synced['project']), str(private / 'project'))
         before = len(writes())
-        result, _events = awx_model.run_job(private, 'deploy.yml', inventory, synced['collections'],
-                                            credentials=credentials(), verbosity=1, ident=name)
+        result, events = awx_model.run_job(private, 'deploy.yml', inventory, synced['collections'],
+                                           credentials=credentials(tsig), verbosity=1, ident=name)
         output = result.stdout.read()
-        results.append({'result': result, 'output': output, 'writes': len(writes()) - before})
+        kept = dict((host, kept_secret(host)) for host in SERVERS) if result.status == 'successful' else {}
+        # asked now: the next job may change the key
+        signed = dict(((address, zone), answered(address, zone, kept['ns1']))
+                      for address in SERVERS.values() for zone in ('example.com', 'customer-a.com')) if kept else {}
+        results.append({'result': result, 'output': output, 'events': json.dumps(list(events), default=str),
+                        'writes': len(writes()) - before, 'kept': kept, 'signed': signed})
     return results
 
 
-def test_the_first_job_deploys_the_example(jobs):
+def test_the_first_job_deploys_the_example_with_a_generated_key_the_servers_keep(jobs):
     first = jobs[0]
     assert (first['result'].status, first['result'].rc) == ('successful', 0), first['output'][-6000:]
     assert first['writes'] > 0
-    for address in SERVERS.values():
-        for zone in ('example.com', 'customer-a.com'):
-            answer = signed_soa(address, zone, TSIG_SECRET)
-            assert answer.rcode() == dns.rcode.NOERROR and answer.answer, (address, zone)
+    [secret] = set(first['kept'].values())
+    assert base64.b64decode(secret, validate=True)
+    assert first['signed'] == dict(((address, zone), True) for address in SERVERS.values()
+                                   for zone in ('example.com', 'customer-a.com')), first['signed']
 
 
-def test_a_second_job_in_a_fresh_directory_changes_nothing(jobs):
+def test_a_second_job_in_a_fresh_directory_reuses_the_key_and_changes_nothing(jobs):
     second = jobs[1]
     assert (second['result'].status, second['result'].rc) == ('successful', 0), second['output'][-6000:]
     assert all(changed == 0 for changed in second['result'].stats.get('changed', {}).values()), second['result'].stats
     assert second['writes'] == 0
+    assert second['kept'] == jobs[0]['kept']
+
+
+def test_the_generated_secret_appears_in_no_job_output_or_event(jobs):
+    secret = jobs[0]['kept']['ns1']
+    for job in jobs:
+        assert secret not in job['output'] and secret not in job['events']
+
+
+def test_a_job_with_the_tsig_credential_gives_every_server_its_key(jobs):
+    third = jobs[2]
+    assert (third['result'].status, third['result'].rc) == ('successful', 0), third['output'][-6000:]
+    assert third['kept'] == dict((host, TSIG_SECRET) for host in SERVERS)
+    assert third['writes'] == 0
+    for address in SERVERS.values():
+        answer = signed_soa(address, 'example.com', TSIG_SECRET)
+        assert answer.rcode() == dns.rcode.NOERROR and answer.answer, address
+    assert TSIG_SECRET not in third['output'] and TSIG_SECRET not in third['events']
 
 
 def test_the_servers_refuse_a_query_signed_with_another_key(jobs):
-    assert jobs[0]['result'].status == 'successful'
-    other = base64.b64encode(b'not-the-credential-s-tsig-secret-000').decode()
-    for address in SERVERS.values():
-        with pytest.raises(dns.tsig.PeerError):
-            signed_soa(address, 'example.com', other)
+    assert jobs[2]['result'].status == 'successful'
+    for other in (jobs[0]['kept']['ns1'], base64.b64encode(b'not-the-credential-s-tsig-secret-000').decode()):
+        for address in SERVERS.values():
+            with pytest.raises(dns.tsig.PeerError):
+                signed_soa(address, 'example.com', other)

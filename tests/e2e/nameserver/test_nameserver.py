@@ -33,12 +33,21 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
 LAB_INVENTORY = os.path.join(ROOT, 'tests', 'lab', 'inventory.yml')
 SERVERS = {'ns1': '198.51.100.10', 'ns2': '198.51.100.11', 'ns3': '198.51.100.12'}
-KEY_FILE = '/tmp/dnsops-e2e-nameserver/tsig/dnsops-transfer'
+# Where each server keeps the TSIG secret (nameserver_tsig_store_dir): the controller keeps nothing.
+KEPT_SECRET = '/etc/dnsops-nameservers/dnsops-transfer.secret'
 WORK = '/tmp/dnsops-e2e-nameserver'
 
 with open(os.path.join(HERE, 'zones.yml')) as _handle:
     BASE = yaml.safe_load(_handle)['nameserver_zones']
 BASE_NAMES = [z['name'] for z in BASE]
+
+
+LAST_OUTPUT = ['']
+
+
+def last_output():
+    """Everything the last run_play printed."""
+    return LAST_OUTPUT[0]
 
 
 def run_play(zones, limit=None, check=True, extra=None):
@@ -61,6 +70,7 @@ def run_play(zones, limit=None, check=True, extra=None):
     proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           universal_newlines=True, check=False)
     data = parse_output(proc.stdout)
+    LAST_OUTPUT[:] = [proc.stdout + proc.stderr]
     if check:
         assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
     return proc.returncode, data
@@ -114,9 +124,22 @@ def wait_for(predicate, timeout=60):
         time.sleep(1)
 
 
+def kept_secrets():
+    """{server: (the secret it keeps, its mode and owner)}."""
+    kept = {}
+    for server in SERVERS:
+        out = on_host(server, 'ansible.builtin.shell', 'stat -c "%%a %%U" %s && cat %s' % (KEPT_SECRET, KEPT_SECRET))
+        lines = out.strip().splitlines()
+        assert '| CHANGED |' in lines[0], out
+        kept[server] = (lines[2].strip(), lines[1].strip())
+    return kept
+
+
 def keyring():
-    with open(KEY_FILE) as handle:
-        secret = base64.b64encode(handle.read().strip().encode()).decode()
+    kept = kept_secrets()
+    assert len(set(secret for secret, _mode in kept.values())) == 1, 'the servers keep different secrets'
+    secret = kept['ns1'][0]
+    base64.b64decode(secret, validate=True)
     return dns.tsigkeyring.from_text({'dnsops-transfer': ('hmac-sha256', secret)}), secret
 
 
@@ -133,7 +156,8 @@ def all_serials(zones):
 
 CLEAN = ('service named stop; service nsd stop; rm -rf /etc/bind/dnsops /var/lib/bind/dnsops /var/cache/bind/dnsops '
          '/var/cache/bind/dnsops-catalog /var/cache/bind/_default.nz* /etc/nsd/dnsops /var/lib/nsd/dnsops '
-         '/var/lib/nsd/dnsops-secondary /var/lib/nsd/dnsops-catalog /var/lib/nsd/zone.list /var/lib/nsd/nsd.db; true')
+         '/var/lib/nsd/dnsops-secondary /var/lib/nsd/dnsops-catalog /var/lib/nsd/zone.list /var/lib/nsd/nsd.db '
+         '/etc/dnsops-nameservers; true')
 
 
 def test_00_clean_slate():
@@ -213,6 +237,46 @@ def test_05_second_run_changes_nothing():
     _rc, data = run_play(zones_with())
     assert all(s['changed'] == 0 for s in data['stats'].values()), data['stats']
     assert all_serials(BASE_NAMES) == before
+
+
+def test_05_every_server_keeps_the_one_key_for_root_only_and_the_output_never_shows_it():
+    kept = kept_secrets()
+    assert len(set(secret for secret, _mode in kept.values())) == 1, 'the servers keep different secrets'
+    assert all(mode == '600 root' for _secret, mode in kept.values()), kept.values()
+    secret = kept['ns1'][0]
+    rc, data = run_play(zones_with())
+    assert secret not in json.dumps(data) and secret not in last_output(), 'the TSIG secret was printed'
+
+
+def test_05_a_server_keeping_another_key_fails_the_run_before_anything_changes():
+    before = all_serials(BASE_NAMES)
+    original = kept_secrets()['ns3'][0]
+    other = base64.b64encode(b'another key kept on ns3 by hand 0').decode()
+    shell('ns3', 'printf "%%s\\n" %s > %s' % (other, KEPT_SECRET))
+    try:
+        rc, data = run_play(zones_with(), check=False)
+        assert rc != 0
+        [failed] = task_results(data, 'Check that the servers keep one TSIG secret').values()
+        assert 'ns1, ns2 (key 1); ns3 (key 2)' in failed['msg'] and 'nameserver_tsig_rotate=true' in failed['msg'], failed
+        assert other not in last_output() and original not in last_output()
+        assert 'Gather the facts the role needs' not in data['tasks'], 'a host was changed'
+    finally:
+        shell('ns3', 'printf "%%s\\n" %s > %s' % (original, KEPT_SECRET))
+    assert all_serials(BASE_NAMES) == before
+
+
+def test_05_rotating_gives_every_server_one_new_key_and_the_next_run_keeps_it():
+    _ring, old = keyring()
+    run_play(zones_with(), extra={'nameserver_tsig_rotate': True})
+    ring, new = keyring()
+    assert new != old and new not in last_output()
+    dig = 'dig +noall +answer -y hmac-sha256:dnsops-transfer:%s @%s alpha.test AXFR'
+    on_host('ns3', 'ansible.builtin.apt', 'name=bind9-dnsutils')
+    assert 'SOA' in on_host('ns3', 'ansible.builtin.command', dig % (new, SERVERS['ns1']))
+    assert 'SOA' not in on_host('ns3', 'ansible.builtin.command', dig % (old, SERVERS['ns1']))
+    _rc, data = run_play(zones_with())
+    assert all(s['changed'] == 0 for s in data['stats'].values()), data['stats']
+    assert keyring()[1] == new
 
 
 def test_06_one_record_changed_reloads_only_that_zone():

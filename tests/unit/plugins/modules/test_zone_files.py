@@ -58,25 +58,49 @@ def files(directory):
 def test_first_run_writes_the_zones_this_host_is_a_primary_of(tmp_path, capsys, checker):
     result = run(capsys, tmp_path / 'zones', checker)
     assert result['changed'] and result['added_zones'] == ['example.com', 'example.org'] and result['changed_zones'] == []
+    assert result['pending_reload'] == ['example.com', 'example.org']
     assert files(tmp_path / 'zones') == ['example.com.zone', 'example.org.zone']  # other.test is ns2's
     text = (tmp_path / 'zones' / 'example.com.zone').read_text()
     assert 'www\tIN\tA\t198.51.100.80' in text and '@\tIN\tNS\tns2.example.net.' in text
-    assert (tmp_path / 'zones' / '.reload-pending').read_text().split() == ['example.com', 'example.org']
     assert sorted(checker['log'].read_text().split()) == ['example.com', 'example.org']
 
 
-def test_a_rerun_changes_nothing_but_reports_zones_whose_reload_is_pending(tmp_path, capsys, checker):
-    run(capsys, tmp_path, checker)
+def test_used_alone_a_rerun_changes_nothing_and_leaves_no_marker(tmp_path, capsys, checker):
+    first = run(capsys, tmp_path, checker)
     again = run(capsys, tmp_path, checker)
+    assert not again['changed'] and again['changed_zones'] == [] and again['added_zones'] == []
+    assert again['pending_reload'] == [] and again['serials'] == first['serials']
+    assert not (tmp_path / '.reload-pending').exists()
+
+
+def test_used_alone_a_changed_zone_is_reported_once(tmp_path, capsys, checker):
+    run(capsys, tmp_path, checker)
+    zones = [dict(ZONES[0], records=[{'name': 'www', 'type': 'A', 'value': '198.51.100.99'}])] + ZONES[1:]
+    changed = run(capsys, tmp_path, checker, zones=zones)
+    assert changed['changed'] and changed['pending_reload'] == ['example.com']
+    assert not run(capsys, tmp_path, checker, zones=zones)['changed']
+
+
+def test_tracked_reloads_are_reported_again_until_the_caller_confirms_them(tmp_path, capsys, checker):
+    first = run(capsys, tmp_path, checker, track_reloads=True)
+    assert (tmp_path / '.reload-pending').read_text().split() == ['example.com', 'example.org']
+    again = run(capsys, tmp_path, checker, track_reloads=True)
     assert again['changed'] and again['changed_zones'] == ['example.com', 'example.org'] and again['added_zones'] == []
+    assert again['pending_reload'] == ['example.com', 'example.org'] and again['serials'] == first['serials']
     (tmp_path / '.reload-pending').unlink()  # what the role's handlers do after reloading
-    quiet = run(capsys, tmp_path, checker)
-    assert not quiet['changed'] and quiet['changed_zones'] == [] and quiet['serials'] == again['serials']
+    quiet = run(capsys, tmp_path, checker, track_reloads=True)
+    assert not quiet['changed'] and quiet['changed_zones'] == [] and quiet['pending_reload'] == []
+    assert not (tmp_path / '.reload-pending').exists()
+
+
+def test_a_marker_left_by_tracked_runs_does_not_concern_an_untracked_run(tmp_path, capsys, checker):
+    run(capsys, tmp_path, checker, track_reloads=True)
+    alone = run(capsys, tmp_path, checker)
+    assert not alone['changed'] and alone['pending_reload'] == []
 
 
 def test_a_changed_zone_gets_a_higher_serial_and_a_diff(tmp_path, capsys, checker):
     first = run(capsys, tmp_path, checker)
-    (tmp_path / '.reload-pending').unlink()
     zones = [dict(ZONES[0], records=ZONES[0]['records'] + [{'name': 'new', 'type': 'A', 'value': '198.51.100.81'}])] + ZONES[1:]
     result = run(capsys, tmp_path, checker, zones=zones, diff=True)
     assert result['changed_zones'] == ['example.com']
