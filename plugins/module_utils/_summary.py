@@ -116,8 +116,10 @@ class Summary(object):
         if files:
             then = ' (then a restart)' if config.get('restart') else ' (then a reconfiguration)' if config.get('reconfig') else ''
             out.append('configuration files %s changed: %s%s' % (verb, _some(files), then))
-        if not out:
-            out.append('%d zone file(s) and the configuration unchanged' % (zones.get('zone_count') or 0))
+        if not out and zones.get('zone_count'):
+            out.append('%d zone file(s) and the configuration unchanged' % zones['zone_count'])
+        elif not out:
+            out.append('configuration unchanged')
         return out
 
     # -- domains -----------------------------------------------------------------
@@ -138,7 +140,8 @@ class Summary(object):
             out.append('  serial %-40s %s' % (label, serial))
         findings = check.get('findings') or []
         passed = sorted(set(f.get('test') for f in findings if f.get('level') == 'ok'))
-        out.append('  checks passed: %s' % (' '.join(passed) or 'none'))
+        # In check mode the checks saw the delegation as it is, not as the plan makes it.
+        out.append('  checks passed%s: %s' % (' now' if self.check_mode else '', ' '.join(passed) or 'none'))
         for finding in findings:
             if finding.get('level') in ('warning', 'error'):
                 out.append('  %s %s: %s' % (finding['level'].upper(), finding.get('test'), finding.get('message')))
