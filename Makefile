@@ -104,13 +104,13 @@ live-collection:
 	ln -sfn $(ROOT) $(LIVE_COLL_ROOT)/ansible_collections/dnsops/nameservers
 
 LAB_INVENTORIES := -i tests/lab/inventory.yml -i tests/lab/demo/inventory.yml
-DEMO_REPORT := /run/dnsops-lab/demo-report.json
 
+# The playbook ends with its summary: each domain, its name servers, glue, serials and checks.
+# A dry run first, without changing anything: make demo DEMO_ARGS='--check --diff'
 demo: venv lab-up live-collection
 	ANSIBLE_COLLECTIONS_PATH=$(LIVE_COLL_ROOT) $(VENV)/bin/ansible-playbook $(LAB_INVENTORIES) \
-	    tests/lab/demo/demo.yml -e demo_report=$(DEMO_REPORT)
-	@echo; echo "== The demo's domains, as the registry and the servers see them now"; echo
-	@$(PY) tests/lab/demo/summary.py $(DEMO_REPORT)
+	    tests/lab/demo/demo.yml $(DEMO_ARGS)
+	@echo
 	@echo "Ask the registry (the parent of com, net, cn and org) and the servers yourself:"
 	@echo "  dig @198.51.100.2 customer-a.com NS +norecurse     # the referral and its glue (Alibaba Cloud)"
 	@echo "  dig @198.51.100.2 customer-d.org NS +norecurse     # a domain held at Route 53 Domains"

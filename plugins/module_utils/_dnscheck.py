@@ -1727,6 +1727,51 @@ def describe_pending(pending, limit=10):
     return text
 
 
+def next_pause(delays, elapsed, wait_timeout):
+    """Seconds to pause before the next round: the next of ``delays``, shortened so that the round starts by
+    ``wait_timeout`` (seconds since the first round started); None when that time has passed."""
+    delay = next(delays)
+    if elapsed + delay > wait_timeout:
+        delay = wait_timeout - elapsed
+        if delay <= 0:
+            return None
+    return delay
+
+
+def check_result(reports, rounds, fail_on, wait, wait_timeout, queries):
+    """delegation_check's result from its reports and rounds, with ``msg`` when findings fail the task (also
+    built by its action plugin, which runs the rounds of a wait one by one)."""
+    summary = dict((level, 0) for level in LEVELS)
+    failures = []
+    for report in reports:
+        for finding in report['findings']:
+            summary[finding['level']] += 1
+        failures.extend(failing(report['findings'], fail_on))
+    not_converged = rounds[-1]['pending']
+    result = dict(
+        changed=False,
+        zones=reports,
+        failed_checks=len(failures),
+        summary=summary,
+        converged=not not_converged,
+        not_converged=not_converged,
+        rounds=rounds,
+        queries=queries,
+    )
+    if failures and fail_on != 'never':
+        head = ''
+        if wait:
+            head = '%d zone(s) did not converge within wait_timeout=%ss (%d rounds over %ss): %s. ' % (
+                len(not_converged), wait_timeout, len(rounds), int(rounds[-1]['elapsed']),
+                describe_pending(not_converged))
+        shown = failures[:10]
+        more = ' (and %d more)' % (len(failures) - len(shown)) if len(failures) > len(shown) else ''
+        result['msg'] = '%s%d finding(s) at %s level or above: %s%s' % (
+            head, len(failures), fail_on,
+            '; '.join('%s: %s: %s' % (f['zone'], f['test'], f['message']) for f in shown), more)
+    return result
+
+
 def check_until_converged(check, zones, fail_on='error', wait=False, wait_timeout=900.0,
                           clock=time.monotonic, sleep=time.sleep, delays=None, on_round=None):
     """Run ``check(zones) -> [(data, findings)]``; with ``wait``, repeat for the zones that
@@ -1755,10 +1800,8 @@ def check_until_converged(check, zones, fail_on='error', wait=False, wait_timeou
             on_round(rounds[-1])
         if not wait or not pending:
             break
-        delay = next(delays)
-        if elapsed + delay > wait_timeout:
-            delay = wait_timeout - elapsed
-            if delay <= 0:
-                break
+        delay = next_pause(delays, elapsed, wait_timeout)
+        if delay is None:
+            break
         sleep(delay)
     return [reports[normalize_name(z)] for z in zones], rounds

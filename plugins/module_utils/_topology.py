@@ -602,6 +602,7 @@ SETTINGS = {
     'registrar_allow_single': as_bool,
     'registrar_verify': as_bool,
     'registrar_verify_timeout': _count(1),
+    'registrar_verify_wait': as_bool,
     'registrar_verify_fail_on': _choice('error', 'warning', 'never'),
 }
 

@@ -187,8 +187,11 @@ options:
       - Check again, with exponential backoff (2, 4, 8 ... up to 60 seconds between rounds), the zones
         that still fail, until all pass or O(wait_timeout) has passed. Use it right after a change at
         the registry or on the servers, since propagation takes time.
-      - Nothing is shown while the module waits (a module reports only when it ends). The result's
-        RV(rounds) then lists every round with the zones still failing and their failing test case ids.
+      - "The action plugin runs each round as its own module run and shows a line after every round that leaves
+        zones failing, in ansible-playbook's and AWX's output as the wait goes on, for example
+        C([localhost] delegation_check round 3 at 14s of wait_timeout=900s: 1 zone still failing: example.com:
+        CONSISTENCY01; next round in 8s)."
+      - The result's RV(rounds) then lists every round with the zones still failing and their failing test case ids.
       - When O(wait_timeout) passes first, RV(converged) is false, RV(not_converged) holds what still fails and,
         unless O(fail_on=never), the task fails with a message that starts with the zones that did not
         converge and their failing test ids (at most ten zones listed), followed by the first ten findings.
@@ -426,35 +429,7 @@ def parse_params(module):
 
 def build_result(reports, rounds, params, queries):
     """The module's result, with ``msg`` when findings fail the task."""
-    summary = dict((level, 0) for level in _dnscheck.LEVELS)
-    failures = []
-    for report in reports:
-        for finding in report['findings']:
-            summary[finding['level']] += 1
-        failures.extend(_dnscheck.failing(report['findings'], params['fail_on']))
-    not_converged = rounds[-1]['pending']
-    result = dict(
-        changed=False,
-        zones=reports,
-        failed_checks=len(failures),
-        summary=summary,
-        converged=not not_converged,
-        not_converged=not_converged,
-        rounds=rounds,
-        queries=queries,
-    )
-    if failures and params['fail_on'] != 'never':
-        head = ''
-        if params['wait']:
-            head = '%d zone(s) did not converge within wait_timeout=%ss (%d rounds over %ss): %s. ' % (
-                len(not_converged), params['wait_timeout'], len(rounds), int(rounds[-1]['elapsed']),
-                _dnscheck.describe_pending(not_converged))
-        shown = failures[:10]
-        more = ' (and %d more)' % (len(failures) - len(shown)) if len(failures) > len(shown) else ''
-        result['msg'] = '%s%d finding(s) at %s level or above: %s%s' % (
-            head, len(failures), params['fail_on'],
-            '; '.join('%s: %s: %s' % (f['zone'], f['test'], f['message']) for f in shown), more)
-    return result
+    return _dnscheck.check_result(reports, rounds, params['fail_on'], params['wait'], params['wait_timeout'], queries)
 
 
 def build_module():

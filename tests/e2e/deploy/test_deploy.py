@@ -60,10 +60,10 @@ def ns2_moved_inventory():
     return ['-i', path]
 
 
-def playbook(name, extra=None, expect_rc=0, inventories=()):
+def playbook(name, extra=None, expect_rc=0, inventories=(), options=()):
     """Run a playbook with the lab's and the demo's inventories; returns (recap, output)."""
     os.makedirs(WORK, exist_ok=True)
-    cmd = ['ansible-playbook'] + INVENTORIES + list(inventories) + [name]
+    cmd = ['ansible-playbook'] + INVENTORIES + list(inventories) + list(options) + [name]
     if extra:
         path = os.path.join(WORK, 'extra.json')
         with open(path, 'w') as handle:
@@ -72,8 +72,9 @@ def playbook(name, extra=None, expect_rc=0, inventories=()):
     env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_PIPELINING='true')
     proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, check=False)
-    with open(os.path.join(WORK, 'last-run.log'), 'w') as handle:
-        handle.write(proc.stdout)
+    for log in ('last-run.log', 'run-%s.log' % time.strftime('%H%M%S')):
+        with open(os.path.join(WORK, log), 'w') as handle:
+            handle.write(' '.join(cmd) + '\n' + proc.stdout)
     assert proc.returncode == expect_rc, proc.stdout[-6000:]
     recap = dict((host, dict((k, int(v)) for k, v in re.findall(r'(\w+)=(\d+)', stats)))
                  for host, stats in re.findall(r'^(\S+)\s+:\s+(ok=.*)$', proc.stdout, re.M))
@@ -82,6 +83,40 @@ def playbook(name, extra=None, expect_rc=0, inventories=()):
 
 def deploy(extra=None, expect_rc=0, inventories=()):
     return playbook('dnsops.nameservers.deploy', extra, expect_rc, inventories)
+
+
+def dry_run():
+    """deploy --check --diff; returns (recap, output) and records how long it took (figures, not assertions)."""
+    started = time.monotonic()
+    recap, output = playbook('dnsops.nameservers.deploy', options=['--check', '--diff'])
+    with open(os.path.join(WORK, 'check-mode-seconds.txt'), 'a') as handle:
+        handle.write('%.1f\n' % (time.monotonic() - started))
+    return recap, output
+
+
+def server_files():
+    """Every file of the servers' software and the installed packages, with their checksums, per host."""
+    command = ('dpkg-query -W -f "${Package} ${Version}\\n" 2>/dev/null | sort; '
+               'find /etc/bind /etc/nsd /var/lib/bind /var/lib/nsd /var/cache/bind -type f 2>/dev/null '
+               '| sort | xargs -r sha256sum')
+    proc = subprocess.run(['ansible'] + INVENTORIES + ['nameservers', '-m', 'ansible.builtin.shell', '-a', command],
+                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                          check=True, env=dict(os.environ, ANSIBLE_NOCOLOR='1'))
+    return sorted(proc.stdout.split('\n'))
+
+
+def summary(output):
+    """The lines of the playbook's summary (the Summary task's msg)."""
+    start = output.index('TASK [dnsops.nameservers.registrar : Summary]')
+    body = output[output.index('=> {', start) + 3:]
+    return json.loads(body[:body.index('\n}\n') + 2])['msg']
+
+
+def registry_snapshot():
+    """Both simulators' domains (name servers, glue, DS) and how many writes each accepted (their states also
+    hold the signed requests' nonces, which every read adds to)."""
+    return (admin('state')['domains'], admin('state', simulator=ROUTE53)['domains'],
+            len(write_count()), len(write_count(ROUTE53_LOG)))
 
 
 def admin(path, body=None, simulator=SIMULATOR):
@@ -138,6 +173,27 @@ def wait_for(predicate, what, timeout=30):
         time.sleep(0.5)
 
 
+def test_check_mode_on_fresh_hosts_shows_the_plan_and_changes_nothing():
+    registry, files = registry_snapshot(), server_files()
+    recap, output = dry_run()
+    assert all(stats['failed'] == 0 for stats in recap.values()), recap
+    assert registry_snapshot() == registry
+    assert server_files() == files
+    # the plan: what each server, glue host and delegation would become
+    lines = summary(output)
+    assert 'CHECK MODE: nothing was changed' in lines[0]
+    for host in ('ns1', 'ns2', 'ns3'):
+        assert any(line.startswith('  %s.example.com (host %s, ' % (host, host)) for line in lines), host
+    assert any(line.startswith('    zone files would be added: customer-a.com') for line in lines)
+    assert 'customer-a.com  (Alibaba Cloud, account alibaba): delegation would change' in lines
+    assert 'customer-d.org  (Route 53 Domains, account aws): delegation would change' in lines
+    assert lines.count('  would be set to: ns1.example.com, ns2.example.com, ns3.example.com') == len(ZONE_NAMES)
+    assert any(line.split() == ['glue', 'ns2.example.com', 'would', 'be', '198.51.100.11', '2001:db8:100::11']
+               for line in lines)
+    # no wait for what check mode did not do
+    assert 'delegation_check round' not in output
+
+
 def test_deploy_from_scratch():
     recap = deploy()[0]
     assert recap['localhost']['failed'] == 0
@@ -178,6 +234,34 @@ def test_second_run_changes_nothing_and_writes_nothing():
     recap = deploy()[0]
     assert all(stats['changed'] == 0 for stats in recap.values()), recap
     assert (len(write_count()), len(write_count(ROUTE53_LOG))) == before
+
+
+def test_check_mode_on_converged_hosts_changes_nothing_and_says_so():
+    registry, files = registry_snapshot(), server_files()
+    recap, output = dry_run()
+    assert all(stats['changed'] == 0 and stats['failed'] == 0 for stats in recap.values()), recap
+    assert registry_snapshot() == registry
+    assert server_files() == files
+    lines = summary(output)
+    for zone in ZONE_NAMES:
+        assert any(line.startswith(zone + '  (') and line.endswith('): delegation OK') for line in lines), zone
+    assert not any('would be' in line for line in lines[1:]), lines
+    assert '    5 zone file(s) and the configuration unchanged' in lines  # ns1, the primary
+    assert lines.count('    configuration unchanged') == 2  # the secondaries
+
+
+def test_the_summary_after_a_real_run():
+    output = deploy()[1]
+    lines = summary(output)
+    assert 'CHECK MODE' not in lines[0]
+    for zone in ZONE_NAMES:
+        assert any(line.startswith(zone + '  (') and line.endswith('): delegation OK') for line in lines), zone
+    # ns1's serial of every zone, as ns1 answers it
+    for zone in ZONE_NAMES:
+        start = next(i for i, line in enumerate(lines) if line.startswith(zone + '  ('))
+        assert ['serial', 'ns1.example.com', '(198.51.100.10)', str(serial(SERVERS['ns1.example.com'], zone))] in \
+            [line.split() for line in lines[start + 1:start + 8]], zone
+    assert ['glue', 'ns1.example.com', '198.51.100.10', '2001:db8:100::10'] in [line.split() for line in lines]
 
 
 def test_a_new_customer_domain_changes_only_that_domain():
@@ -223,10 +307,15 @@ def test_wrong_glue_is_found_and_repaired():
     admin('domains/example.com', {'hosts': dict(admin('state')['domains']['example.com']['hosts'],
                                                 **{'ns1.example.com': ['198.51.100.99', '2001:db8:100::10']})})
     wait_for(lambda: '198.51.100.99' in referral('customer-a.com')[1].get('ns1.example.com', ()), 'the wrong glue')
-    output = playbook('dnsops.nameservers.verify', dict(extra, registrar_verify_timeout=5), expect_rc=2,
+    # The quick health check: one round, no wait; the summary still comes, with the failing finding.
+    output = playbook('dnsops.nameservers.verify', dict(extra, registrar_verify_wait=False), expect_rc=2,
                       inventories=moved)[1]
     assert 'CONSISTENCY05' in output
     assert '198.51.100.99' in output
+    lines = summary(output)
+    assert 'customer-a.com  (Alibaba Cloud, account alibaba): delegation NOT OK' in lines
+    assert any(line.startswith('  ERROR CONSISTENCY05: ') and '198.51.100.99' in line for line in lines)
+    assert 'delegation_check round' not in output
     deploy(extra, inventories=moved)
     assert admin('state')['domains']['example.com']['hosts']['ns1.example.com'] == ['198.51.100.10', '2001:db8:100::10']
     playbook('dnsops.nameservers.verify', extra, inventories=moved)

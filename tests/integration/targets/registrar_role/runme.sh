@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
 # The registrar role against the simulator: glue for the published servers, each domain
-# delegated to the servers that serve it, a rerun without writes, a lame delegation refused.
+# delegated to the servers that serve it, a rerun without writes, a lame delegation refused;
+# before all that, check mode: no write, and the summary shows the plan.
 set -eux
 source ../setup_registrar_simulator/files/simulator.sh
 start_simulator "$(pwd)/seed.json"
+# Check mode first: no write, and the summary shows the plan.
+ansible-playbook -i inventory.yml -c local check-mode.yml -e "@${SIM_VARS}" --check --diff "$@" > "${SIM_DIR}/check.out" \
+    || { cat "${SIM_DIR}/check.out"; exit 1; }
+cat "${SIM_DIR}/check.out"
+grep -q 'CHECK MODE: nothing was changed' "${SIM_DIR}/check.out"
+grep -q 'customer-a.com  (.*): delegation would change' "${SIM_DIR}/check.out"
+grep -q 'would be set to: ns1.example.com, ns2.example.com, ns3.example.com' "${SIM_DIR}/check.out"
+grep -q 'glue ns3.example.com *would be 198.51.100.12' "${SIM_DIR}/check.out"
+grep -q 'not-registered.org: set NS to ns1.example.com, ns2.example.com, ns3.example.com at its registrar' "${SIM_DIR}/check.out"
 ansible-playbook -i inventory.yml -c local playbook.yml -e "@${SIM_VARS}" "$@"

@@ -1,0 +1,188 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dnsops.nameservers contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The summary at the end of the deploy and verify playbooks, as lines for a person (pure code, no Ansible).
+
+``summary_lines(data)`` takes what the playbook knows at its end:
+
+- ``mode``: ``deploy`` or ``verify``; ``check_mode``: whether nothing was changed (then "would" is the plan);
+- ``plan``: the registrar role's plan (``accounts`` [{name, title}], ``glue`` [{account, name, domain, addresses}],
+  ``delegations`` [{account, nameservers, domains}], ``unregistered`` [{zone, nameservers}]);
+- ``registry``: per account, ``{account, domains}`` with the domains as ``glue_host_info`` returns them
+  (``name``, ``nameservers``, ``hosts`` [{name, ips}]), read at the end of the run;
+- ``checks``: ``delegation_check``'s zone reports (``zone``, ``ok``, ``serials``, ``findings``);
+- ``servers``: per inventory host ``{host, name, addresses, software, primary, hidden, zones, config}``, where
+  ``zones`` and ``config`` are what the nameserver role's zone_files and server_config tasks returned (or empty).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+def _names(values):
+    return ', '.join(values) or 'none'
+
+
+def _some(values, limit=5):
+    """``a, b, c (and 4 more)``"""
+    values = list(values)
+    text = ', '.join(values[:limit])
+    if len(values) > limit:
+        text += ' (and %d more)' % (len(values) - limit)
+    return text
+
+
+def _norm(name):
+    return (name or '').lower().rstrip('.')
+
+
+class Summary(object):
+
+    def __init__(self, data):
+        self.check_mode = bool(data.get('check_mode'))
+        self.mode = data.get('mode') or 'deploy'
+        plan = data.get('plan') or {}
+        self.titles = dict((a.get('name'), a.get('title') or a.get('name')) for a in plan.get('accounts') or [])
+        self.planned_ns = {}      # domain -> name servers the plan delegates it to
+        for delegation in plan.get('delegations') or []:
+            for domain in delegation.get('domains') or []:
+                self.planned_ns[_norm(domain)] = [_norm(n) for n in delegation.get('nameservers') or []]
+        self.planned_glue = dict((_norm(g.get('name')), list(g.get('addresses') or [])) for g in plan.get('glue') or [])
+        self.unregistered = plan.get('unregistered') or []
+        self.registry = []        # [(account, domain)] in the accounts' order
+        self.glue = {}            # glue host name -> addresses at the registry now
+        for entry in data.get('registry') or []:
+            for domain in entry.get('domains') or []:
+                self.registry.append((entry.get('account'), domain))
+                for host in domain.get('hosts') or []:
+                    self.glue[_norm(host.get('name'))] = list(host.get('ips') or [])
+        self.checks = dict((_norm(c.get('zone')), c) for c in data.get('checks') or [])
+        self.servers = data.get('servers') or []
+
+    @property
+    def would(self):
+        return 'would be' if self.check_mode else 'was'
+
+    def lines(self):
+        out = [self.headline()]
+        out += self.server_lines()
+        out += self.glue_section()
+        for account, domain in self.registry:
+            if _norm(domain.get('name')) in self.planned_ns or _norm(domain.get('name')) in self.checks:
+                out += self.domain_lines(account, domain)
+        out += self.unregistered_lines()
+        return out
+
+    def headline(self):
+        what = 'dnsops.nameservers %s' % self.mode
+        if self.check_mode:
+            return '%s, CHECK MODE: nothing was changed; "would" is what a real run does' % what
+        return what
+
+    # -- servers -----------------------------------------------------------------
+
+    def server_lines(self):
+        if not self.servers:
+            return []
+        out = ['Name servers:']
+        for server in self.servers:
+            kind = 'primary' if server.get('primary') else 'secondary'
+            if server.get('hidden'):
+                kind += ', hidden (not published)'
+            out.append('  %s (host %s, %s, %s) %s' % (server.get('name') or server.get('host'), server.get('host'),
+                                                      server.get('software') or '?', kind,
+                                                      ' '.join(server.get('addresses') or []) or 'no address'))
+            out += ['    ' + line for line in self.server_changes(server)]
+        return out
+
+    def server_changes(self, server):
+        zones, config = server.get('zones') or {}, server.get('config') or {}
+        if not zones and not config:
+            return []
+        out = []
+        verb = 'would be' if self.check_mode else 'were'
+        added, changed, removed = zones.get('added_zones') or [], zones.get('changed_zones') or [], \
+            zones.get('removed_zones') or []
+        if added:
+            out.append('zone files %s added: %s' % (verb, _some(added)))
+        if changed:
+            out.append('zone files %s changed: %s' % (verb, _some(changed)))
+        if removed:
+            out.append('zone files %s removed: %s' % (verb, _some(removed)))
+        files = config.get('changed_files') or []
+        if files:
+            then = ' (then a restart)' if config.get('restart') else ' (then a reconfiguration)' if config.get('reconfig') else ''
+            out.append('configuration files %s changed: %s%s' % (verb, _some(files), then))
+        if not out and zones.get('zone_count'):
+            out.append('%d zone file(s) and the configuration unchanged' % zones['zone_count'])
+        elif not out:
+            out.append('configuration unchanged')
+        return out
+
+    # -- domains -----------------------------------------------------------------
+
+    def domain_lines(self, account, domain):
+        name = _norm(domain.get('name'))
+        now = [_norm(n) for n in domain.get('nameservers') or []]
+        planned = self.planned_ns.get(name)
+        out = ['%s  (%s, account %s): %s' % (name, self.titles.get(account, account), account, self.status(name, now))]
+        out.append('  name servers at the registry: %s' % _names(now))
+        if planned is not None and sorted(planned) != sorted(now):
+            out.append('  %s set to: %s' % (self.would, _names(planned)))
+        check = self.checks.get(name)
+        if check is None:
+            out.append('  not checked')
+            return out
+        for label, serial in sorted((check.get('serials') or {}).items()):
+            out.append('  serial %-40s %s' % (label, serial))
+        findings = check.get('findings') or []
+        passed = sorted(set(f.get('test') for f in findings if f.get('level') == 'ok'))
+        # In check mode the checks saw the delegation as it is, not as the plan makes it.
+        out.append('  checks passed%s: %s' % (' now' if self.check_mode else '', ' '.join(passed) or 'none'))
+        for finding in findings:
+            if finding.get('level') in ('warning', 'error'):
+                out.append('  %s %s: %s' % (finding['level'].upper(), finding.get('test'), finding.get('message')))
+        return out
+
+    def status(self, name, now):
+        planned = self.planned_ns.get(name)
+        check = self.checks.get(name)
+        if self.check_mode and planned is not None and sorted(planned) != sorted(now):
+            return 'delegation would change'
+        if check is None:
+            return 'delegation not checked'
+        return 'delegation OK' if check.get('ok') else 'delegation NOT OK'
+
+    def glue_lines(self, server):
+        now, planned = self.glue.get(server), self.planned_glue.get(server)
+        out = []
+        if now is not None:
+            out.append('  glue %-30s %s' % (server, ' '.join(now)))
+        if planned is not None and sorted(planned) != sorted(now or []):
+            out.append('  glue %-30s %s %s' % (server, 'would be' if self.check_mode else 'set to',
+                                               ' '.join(planned)))
+        return out
+
+    def glue_section(self):
+        """Every glue host the registry has in the domains read, and every one the plan writes, once."""
+        out = []
+        for name in sorted(set(self.glue) | set(self.planned_glue)):
+            out += self.glue_lines(name)
+        return ['Glue hosts at the registry:'] + out if out else []
+
+    def unregistered_lines(self):
+        if not self.unregistered:
+            return []
+        out = ['Served but not delegated by this run (in none of the registrar accounts%s):'
+               % (': ' + ', '.join(sorted(self.titles)) if self.titles else '')]
+        for entry in self.unregistered:
+            out.append('  %s: set NS to %s at its registrar' % (entry.get('zone'), ', '.join(entry.get('nameservers') or [])))
+        return out
+
+
+def summary_lines(data):
+    """The summary as a list of lines (see the module's docstring for ``data``)."""
+    return Summary(data or {}).lines()

@@ -1,0 +1,132 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) dnsops.nameservers contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The summary at the end of deploy and verify: what a person reads after the run."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.dnsops.nameservers.plugins.module_utils._summary import summary_lines
+
+NS = ['ns1.example.com', 'ns2.example.com']
+PLAN = {
+    'accounts': [{'name': 'alibaba', 'title': 'Alibaba Cloud'}, {'name': 'aws', 'title': 'Amazon Route 53 Domains'}],
+    'glue': [{'account': 'alibaba', 'name': 'ns1.example.com', 'domain': 'example.com', 'addresses': ['198.51.100.10']},
+             {'account': 'alibaba', 'name': 'ns2.example.com', 'domain': 'example.com', 'addresses': ['198.51.100.21']}],
+    'delegations': [{'account': 'alibaba', 'nameservers': NS, 'domains': ['example.com', 'customer-a.com']},
+                    {'account': 'aws', 'nameservers': NS, 'domains': ['customer-d.org']}],
+    'unregistered': [{'zone': 'elsewhere.net', 'nameservers': NS}],
+}
+GLUE = [{'name': 'ns1.example.com', 'ips': ['198.51.100.10']}, {'name': 'ns2.example.com', 'ips': ['198.51.100.11']}]
+REGISTRY = [
+    {'account': 'alibaba', 'domains': [{'name': 'example.com', 'nameservers': NS, 'hosts': GLUE},
+                                       {'name': 'customer-a.com', 'nameservers': ['dns1.hichina.com', 'dns2.hichina.com'],
+                                        'hosts': []}]},
+    {'account': 'aws', 'domains': [{'name': 'customer-d.org', 'nameservers': NS, 'hosts': []}]},
+]
+
+
+def check(zone, ok=True, serial=2026120201):
+    findings = [{'test': 'BASIC01', 'level': 'ok', 'zone': zone, 'server': None, 'message': 'parent answers'},
+                {'test': 'CONSISTENCY01', 'level': 'ok', 'zone': zone, 'server': None, 'message': 'one serial'}]
+    if not ok:
+        findings.append({'test': 'EXPECTED01', 'level': 'error', 'zone': zone, 'server': None,
+                         'message': 'the parent publishes dns1.hichina.com, dns2.hichina.com'})
+    return {'zone': zone, 'ok': ok, 'findings': findings,
+            'serials': {'ns1.example.com (198.51.100.10)': serial, 'ns2.example.com (198.51.100.11)': serial}}
+
+
+def section(lines, start):
+    """The lines of the domain ``start`` up to the next unindented line."""
+    index = next(i for i, line in enumerate(lines) if line.startswith(start))
+    out = [lines[index]]
+    for line in lines[index + 1:]:
+        if not line.startswith(' '):
+            break
+        out.append(line)
+    return out
+
+
+def test_after_a_real_run_each_domain_shows_its_name_servers_glue_serials_and_checks():
+    lines = summary_lines({'mode': 'deploy', 'check_mode': False, 'plan': PLAN, 'registry': REGISTRY,
+                           'checks': [check('example.com'), check('customer-d.org')]})
+    assert lines[0] == 'dnsops.nameservers deploy'
+    example = section(lines, 'example.com')
+    assert example[0] == 'example.com  (Alibaba Cloud, account alibaba): delegation OK'
+    assert '  name servers at the registry: ns1.example.com, ns2.example.com' in example
+    assert '  glue ns1.example.com                198.51.100.10' in lines
+    assert any(line.split() == ['serial', 'ns2.example.com', '(198.51.100.11)', '2026120201'] for line in example)
+    assert '  checks passed: BASIC01 CONSISTENCY01' in example
+    assert section(lines, 'customer-d.org')[0] == \
+        'customer-d.org  (Amazon Route 53 Domains, account aws): delegation OK'
+
+
+def test_a_failing_check_shows_its_findings_and_not_ok():
+    lines = summary_lines({'plan': PLAN, 'registry': REGISTRY, 'checks': [check('customer-a.com', ok=False)]})
+    customer = section(lines, 'customer-a.com')
+    assert customer[0].endswith('delegation NOT OK')
+    assert '  ERROR EXPECTED01: the parent publishes dns1.hichina.com, dns2.hichina.com' in customer
+
+
+def test_check_mode_shows_what_would_change_at_the_registry():
+    lines = summary_lines({'check_mode': True, 'plan': PLAN, 'registry': REGISTRY, 'checks': []})
+    assert 'CHECK MODE: nothing was changed' in lines[0]
+    customer = section(lines, 'customer-a.com')
+    assert customer[0].endswith('delegation would change')
+    assert '  name servers at the registry: dns1.hichina.com, dns2.hichina.com' in customer
+    assert '  would be set to: ns1.example.com, ns2.example.com' in customer
+    # ns2's glue moves to a new address; ns1's stays
+    index = lines.index('Glue hosts at the registry:')
+    glue = [line.split() for line in lines[index + 1:] if line.startswith('  glue ')]
+    assert ['glue', 'ns2.example.com', '198.51.100.11'] in glue
+    assert ['glue', 'ns2.example.com', 'would', 'be', '198.51.100.21'] in glue
+    assert not any(g[1] == 'ns1.example.com' and 'would' in g for g in glue)
+    assert section(lines, 'example.com')[0].endswith('delegation not checked')
+
+
+def test_served_zones_no_account_holds_say_what_to_set_where():
+    lines = summary_lines({'plan': PLAN, 'registry': REGISTRY})
+    index = lines.index('Served but not delegated by this run (in none of the registrar accounts: alibaba, aws):')
+    assert lines[index + 1] == '  elsewhere.net: set NS to ns1.example.com, ns2.example.com at its registrar'
+
+
+def test_each_server_shows_what_its_run_changed_or_would_change():
+    servers = [
+        {'host': 'ns1', 'name': 'ns1.example.com', 'addresses': ['198.51.100.10'], 'software': 'bind', 'primary': True,
+         'zones': {'added_zones': ['customer-e.com'], 'changed_zones': [], 'removed_zones': ['old.com'], 'zone_count': 6},
+         'config': {'changed_files': ['/etc/bind/dnsops/zones.conf'], 'reconfig': True, 'restart': False}},
+        {'host': 'ns2', 'name': 'ns2.example.com', 'addresses': ['198.51.100.11'], 'software': 'nsd',
+         'zones': {'added_zones': [], 'changed_zones': [], 'removed_zones': [], 'zone_count': 0},
+         'config': {'changed_files': []}},
+        {'host': 'ns0', 'name': 'ns0.example.com', 'hidden': True, 'primary': True},
+    ]
+    lines = summary_lines({'check_mode': True, 'servers': servers})
+    assert lines[1] == 'Name servers:'
+    assert lines[2:6] == ['  ns1.example.com (host ns1, bind, primary) 198.51.100.10',
+                          '    zone files would be added: customer-e.com',
+                          '    zone files would be removed: old.com',
+                          '    configuration files would be changed: /etc/bind/dnsops/zones.conf (then a reconfiguration)']
+    assert lines[6:8] == ['  ns2.example.com (host ns2, nsd, secondary) 198.51.100.11', '    configuration unchanged']
+    assert '  ns0.example.com (host ns0, ?, primary, hidden (not published)) no address' in lines
+    real = summary_lines({'check_mode': False, 'servers': servers[:1]})
+    assert '    zone files were added: customer-e.com' in real
+
+
+def test_domains_the_run_neither_delegates_nor_checks_are_left_out():
+    registry = [{'account': 'alibaba', 'domains': [{'name': 'unrelated.com', 'nameservers': ['a.b'], 'hosts': []}]}]
+    assert not any(line.startswith('unrelated.com') for line in summary_lines({'plan': PLAN, 'registry': registry}))
+
+
+def test_planned_glue_in_a_domain_not_read_is_shown_too():
+    plan = dict(PLAN, glue=[{'account': 'alibaba', 'name': 'ns9.example.net', 'domain': 'example.net',
+                             'addresses': ['198.51.100.99']}])
+    lines = summary_lines({'check_mode': True, 'plan': plan, 'registry': REGISTRY})
+    index = lines.index('Glue hosts at the registry:')
+    assert ['glue', 'ns9.example.net', 'would', 'be', '198.51.100.99'] in [line.split() for line in lines[index + 1:]]
+
+
+def test_an_empty_input_is_a_headline():
+    assert summary_lines({}) == ['dnsops.nameservers deploy']
