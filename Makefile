@@ -13,7 +13,7 @@ COLL_DIR := $(COLL_ROOT)/ansible_collections/dnsops/nameservers
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 
-.PHONY: help venv sanity-deps collection live-collection demo lint e2e-test test sanity units simulator-tests dnscheck-tests integration awx-tests ansible-test-pip
+.PHONY: help venv sanity-deps collection live-collection demo lint e2e-test test sanity units simulator-tests dnscheck-tests integration awx-tests awx-lab-test ansible-test-pip
 
 help:
 	@echo "make demo     bring the lab up and run the deploy playbook against it"
@@ -86,7 +86,13 @@ dnscheck-tests: venv $(DNSPYTHON23_STAMP)
 # The Galaxy artifact installed from a project's collections/requirements.yml, read by
 # ansible-builder, and a job run by ansible-runner with injected credentials (AWX's way).
 awx-tests: venv
-	$(PY) -m pytest -q tests/awx
+	$(PY) -m pytest -q tests/awx --ignore=tests/awx/lab
+
+# The example AWX project's deploy job, twice, each in a fresh directory, against fresh lab hosts.
+awx-lab-test: venv lab-deps
+	@$(LAB_DIR)/lab.sh down
+	@rc=0; { $(E2E_ENV) $(LAB_DIR)/lab.sh up && $(E2E_ENV) $(PY) -m pytest -v tests/awx/lab; } || rc=$$?; \
+	$(LAB_DIR)/lab.sh down; exit $$rc
 
 integration: collection ansible-test-pip
 	$(ANSIBLE_TEST) integration --venv --requirements --python 3.11 --color no
@@ -112,17 +118,17 @@ demo: venv lab-up live-collection
 
 # ansible-lint's production profile on the roles and playbooks users run.
 lint: venv live-collection
-	ANSIBLE_COLLECTIONS_PATH=$(LIVE_COLL_ROOT) $(VENV)/bin/ansible-lint --profile production roles playbooks tests/lab/demo
+	ANSIBLE_COLLECTIONS_PATH=$(LIVE_COLL_ROOT) $(VENV)/bin/ansible-lint --profile production roles playbooks awx tests/lab/demo
 
 # End to end in the lab, each suite on fresh hosts: the nameserver role, then the one playbook.
 E2E_ENV := PATH=$(VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(LIVE_COLL_ROOT) LAB_PY=$(PY)
 e2e-test: venv lab-deps live-collection
-	@rc=0; for suite in nameserver deploy; do \
+	@rc=0; for suite in nameserver deploy changes; do \
 	    $(LAB_DIR)/lab.sh down; \
 	    { $(E2E_ENV) $(LAB_DIR)/lab.sh up && $(E2E_ENV) $(PY) -m pytest -v tests/e2e/$$suite; } || rc=$$?; \
 	    $(LAB_DIR)/lab.sh down; [ $$rc -eq 0 ] || break; \
 	done; exit $$rc
 
-test: lint sanity units simulator-tests dnscheck-tests integration awx-tests lab-test e2e-test
+test: lint sanity units simulator-tests dnscheck-tests integration awx-tests lab-test e2e-test awx-lab-test
 
 -include tests/lab/lab.mk

@@ -1,7 +1,8 @@
 """Print tests/lab/inventory.yml, derived from tests/lab/hosts (lab.sh writes it on every up).
 
-Group `nameservers` is every host but `registry`; the registry's addresses, the simulator's
-endpoint and the lab's credentials are variables of `all`, for the roles' tests and the demo.
+Group `nameservers` is every host but `registry`; the registry's addresses, the validating
+resolver's, the simulator's endpoint and the lab's credentials are variables of `all`, for the
+roles' tests and the demo.
 """
 
 import labconf
@@ -21,7 +22,8 @@ out = [
 ]
 for name, suite, a4, a6 in hosts:
     if name == "registry":
-        out += [f"    lab_registry_address: {a4}", f"    lab_registry_address6: '{a6}'"]
+        out += [f"    lab_registry_address: {a4}", f"    lab_registry_address6: '{a6}'",
+                f"    lab_resolver_address: {labconf.RESOLVER4}", f"    lab_resolver_address6: '{labconf.RESOLVER6}'"]
 out += [
     f"    lab_simulator_endpoint: 127.0.0.1:{labconf.SIM_PORT}",
     f"    lab_access_key_id: {creds['access_key_id']}",

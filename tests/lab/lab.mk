@@ -16,7 +16,8 @@ lab-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
-lab-up: lab-deps
+# The venv: the publisher signs the registry's zones with dnspython and cryptography.
+lab-up: venv lab-deps
 	LAB_PY=$(LAB_PY) $(LAB_DIR)/lab.sh up
 
 lab-down:

@@ -19,6 +19,9 @@ NET4=198.51.100
 NET6=2001:db8:100:
 CONTROLLER4=$NET4.1
 CONTROLLER6=${NET6}:1
+# The validating resolver: Unbound on the registry host, on addresses of its own.
+RESOLVER4=$NET4.3
+RESOLVER6=${NET6}:3
 REPO_PORT=${LAB_REPO_PORT:-8089}
 SIM_PORT=${LAB_SIM_PORT:-18080}
 PROPAGATION_DELAY=${LAB_PROPAGATION_DELAY:-3}
@@ -26,6 +29,8 @@ TLDS=${LAB_TLDS:-com net cn org}
 # What a fresh server image holds (plus procps, which every Debian image has).
 BASE_PACKAGES=openssh-server,python3,iproute2,ca-certificates,procps,init-system-helpers
 SIMULATOR=$ROOT/tests/simulators/alicloud_domain.py
+TLD_KEYS=$RUN/tld-keys              # the registry's signing keys, one per TLD, for the lab's life
+ANCHORS=/etc/unbound/lab-tld-anchors.ds  # on the registry host: their DS, the resolver's trust anchors
 SSH_KEY=$RUN/ssh/id_ed25519
 KNOWN_HOSTS=$RUN/ssh/known_hosts
 
@@ -275,10 +280,16 @@ registry_up() {
     local a r
     a=$(registry_addr); [ -n "$a" ] || die "the hosts file has no 'registry' host"
     r=$RUN/hosts/registry/root
-    if [ ! -x "$r/usr/sbin/nsd" ]; then
-        log "registry: installing NSD from the local repository"
-        ssh_to "$NET4.$a" 'apt-get -q update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -q -y install nsd >/dev/null' \
-            || die "registry: apt-get install nsd failed"
+    if [ ! -x "$r/usr/sbin/nsd" ] || [ ! -x "$r/usr/sbin/unbound" ]; then
+        log "registry: installing NSD and Unbound from the local repository"
+        # The packages must not start their daemons: NSD's default configuration would take every
+        # address's port 53 (the resolver's too), and Unbound's start script would fetch the root's
+        # trust anchor from the internet. The lab starts both with its own configuration.
+        printf '#!/bin/sh\nexit 101\n' > "$r/usr/sbin/policy-rc.d"
+        chmod 755 "$r/usr/sbin/policy-rc.d"
+        ssh_to "$NET4.$a" 'apt-get -q update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -q -y install nsd unbound >/dev/null' \
+            || die "registry: apt-get install nsd unbound failed"
+        rm -f "$r/usr/sbin/policy-rc.d"
     fi
     # Zones the publisher writes; NSD reads them on `nsd-control reload`.
     mkdir -p "$r/var/lib/nsd/lab"
@@ -296,9 +307,52 @@ registry_up() {
     # The first zones, so NSD starts with something to serve; the publisher takes over.
     "$LAB_PY" "$LAB_DIR/registry_publisher.py" --once --state "$RUN/sim/state.json" \
         --seed "$LAB_DIR/seed.json" --zones-dir "$r/var/lib/nsd/lab" --tlds "$TLDS" \
-        --registry "$NET4.$a,$NET6:$a" --serial-file "$RUN/sim/serial"
+        --registry "$NET4.$a,$NET6:$a" --serial-file "$RUN/sim/serial" \
+        --keys-dir "$TLD_KEYS" --anchors "$r$ANCHORS"
     ssh_to "$NET4.$a" 'mkdir -p /run/nsd && chown nsd: /run/nsd 2>/dev/null; nsd-checkconf /etc/nsd/nsd.conf && (nsd-control status >/dev/null 2>&1 || service nsd start >/dev/null 2>&1 || nsd)' \
         || die "registry: NSD did not start"
+    resolver_up "$a" "$r"
+}
+
+# Unbound on the registry host, on $RESOLVER4 and $RESOLVER6: validating, with the TLD keys as
+# trust anchors and the registry as the only server it asks (a stub for each TLD and for the
+# root, which the registry refuses: nothing leaves the lab).
+resolver_up() {
+    local a=$1 r=$2 tld
+    # Secondary (IPv4) and deprecated (IPv6: preferred_lft 0) addresses: the host's own address
+    # stays the source of what it sends, the resolver's answer from where they were asked.
+    ip netns exec dnslab-registry ip addr replace "$RESOLVER4/24" dev eth0
+    ip netns exec dnslab-registry ip -6 addr replace "$RESOLVER6/64" dev eth0 nodad preferred_lft 0
+    { echo "# Written by the lab (tests/lab/lab.sh): a validating resolver for the lab's TLDs."
+      echo "server:"
+      echo "  interface: $RESOLVER4"
+      echo "  interface: $RESOLVER6"
+      echo "  access-control: $NET4.0/24 allow"
+      echo "  access-control: $NET6:/64 allow"
+      echo '  chroot: ""'
+      echo "  username: unbound"
+      echo "  pidfile: /run/unbound.pid"
+      echo "  use-syslog: no"
+      echo "  logfile: /var/lib/unbound/unbound.log"
+      echo "  val-log-level: 2"
+      echo '  module-config: "validator iterator"'
+      echo "  trust-anchor-file: $ANCHORS"
+      echo "  trust-anchor-signaling: no"
+      echo "  # The registry publishes within seconds; the resolver forgets as fast."
+      echo "  cache-max-ttl: 5"
+      echo "  cache-max-negative-ttl: 5"
+      echo "  val-bogus-ttl: 5"
+      echo "  infra-host-ttl: 5"
+      echo "  infra-keep-probing: yes"
+      echo "remote-control:"
+      echo "  control-enable: yes"
+      echo "  control-interface: /run/unbound.ctl"
+      for tld in . $TLDS; do
+          printf 'stub-zone:\n  name: "%s"\n  stub-addr: %s\n  stub-addr: %s\n' "${tld%.}." "$NET4.$a" "$NET6:$a"
+      done
+    } > "$r/etc/unbound/unbound.conf"
+    ssh_to "$NET4.$a" 'unbound-checkconf >/dev/null && if unbound-control status >/dev/null 2>&1; then unbound-control reload >/dev/null; else unbound; fi' \
+        || die "resolver: Unbound did not start (see $r/var/lib/unbound/unbound.log)"
 }
 
 simulator_up() {
@@ -322,6 +376,7 @@ publisher_up() {
         --state "$RUN/sim/state.json" --seed "$LAB_DIR/seed.json" \
         --zones-dir "$RUN/hosts/registry/root/var/lib/nsd/lab" --tlds "$TLDS" \
         --registry "$NET4.$a,$NET6:$a" --serial-file "$RUN/sim/serial" \
+        --keys-dir "$TLD_KEYS" --anchors "$RUN/hosts/registry/root$ANCHORS" \
         --delay "$PROPAGATION_DELAY" --reload-pid-file "$RUN/hosts/registry/pid"
 }
 
@@ -329,6 +384,8 @@ publisher_up() {
 
 cmd_up() {
     [ "$(id -u)" = 0 ] || die "run as root"
+    "$LAB_PY" -c 'import dns.dnssec, cryptography; dns.dnssec.sign_zone' 2>/dev/null \
+        || die "$LAB_PY lacks dnspython (2.5 or later) or cryptography, which sign the registry's zones: make venv, LAB_PY=.venv/bin/python"
     mkdir -p "$CACHE" "$RUN/hosts" "$RUN/ssh" "$RUN/pids"
     # Bases in parallel (network-bound), then the repository of each suite.
     local s pids=()

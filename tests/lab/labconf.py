@@ -11,10 +11,13 @@ REPO_PORT = int(os.environ.get("LAB_REPO_PORT", "8089"))
 TLDS = os.environ.get("LAB_TLDS", "com net cn org").split()
 NET4, NET6 = "198.51.100.", "2001:db8:100::"
 CONTROLLER4, CONTROLLER6 = NET4 + "1", NET6 + "1"
+RESOLVER4, RESOLVER6 = NET4 + "3", NET6 + "3"  # the validating resolver, on the registry host
 SSH_KEY = os.path.join(RUN, "ssh", "id_ed25519")
 KNOWN_HOSTS = os.path.join(RUN, "ssh", "known_hosts")
 STATE = os.path.join(RUN, "sim", "state.json")
 SEED = os.path.join(LAB_DIR, "seed.json")
+TLD_KEYS = os.path.join(RUN, "tld-keys")
+ANCHORS = os.path.join(RUN, "hosts", "registry", "root", "etc", "unbound", "lab-tld-anchors.ds")
 
 
 def hosts():

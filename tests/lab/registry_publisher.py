@@ -1,15 +1,23 @@
-"""Publish the registrar simulator's delegations as the lab registry's top-level zones.
+"""Publish the registrar simulator's delegations as the lab registry's signed top-level zones.
 
 Watches the simulator's STATE.json; every change is published after --delay seconds (the
 registry's propagation delay): one zone file per served TLD (SOA with a rising serial, the
-registry's own NS, and for every domain under the TLD its NS records plus the A/AAAA glue of
-those of its name servers that are registered hosts inside the TLD), then NSD inside the
-registry host is told to reload (`nsd-control reload`, run in the host's namespaces by nsenter).
-Nothing else is restarted. Stdlib only: it runs with whatever Python the controller has.
+registry's own NS, and for every domain under the TLD its NS records, its DS records, and the
+A/AAAA glue of those of its name servers that are registered hosts inside the TLD), signed with
+the TLD's key (NSEC), then NSD inside the registry host is told to reload (`nsd-control reload`,
+run in the host's namespaces by nsenter). Only zones whose content changed are signed and
+written again; nothing else is restarted.
+
+Each TLD has one key (ECDSA P-256, flags 257: it signs the whole zone), made on first use and
+kept in --keys-dir for the lab's life; --anchors gets the DS of every TLD key, the trust anchors
+of the lab's validating resolver (there is no root). Needs dnspython (2.5 or later) and
+cryptography: the project's virtualenv.
 
 Glue rule: a host gets glue in a TLD zone when some domain of that zone names it as a name
 server and the host's name is inside that TLD (what a registry can publish without becoming
-authoritative for someone else's zone). Hosts nobody delegates to get none.
+authoritative for someone else's zone). Hosts nobody delegates to get none. DS rule: a domain's
+DS records are published as the registrar holds them, whether or not they match a key of the
+child (as a real registry does: that is how a bad DS breaks a domain).
 """
 
 import argparse
@@ -21,8 +29,19 @@ import subprocess
 import sys
 import time
 
+import dns.dnssec
+import dns.name
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.zone
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 SOA_TIMERS = "3600 600 604800 60"  # refresh retry expire minimum (negative TTL 60 s)
 TTL = 60  # short: the tests and the demo change delegations and look again at once
+SIGNATURE_LIFETIME = 30 * 86400  # far beyond any lab's life: signatures are made only on change
+HEADER = "; written by tests/lab/registry_publisher.py; content sha256 "
 
 
 def log(msg):
@@ -56,6 +75,20 @@ def zone_of(name, tlds):
     return best
 
 
+def ds_lines(dname, records):
+    """The DS records of a domain as zone lines; a record the registry could not publish is left out."""
+    lines = []
+    for rec in records or []:
+        text = f"{rec['key_tag']} {rec['algorithm']} {rec['digest_type']} {rec['digest']}"
+        try:
+            dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DS, text)
+        except Exception as exc:  # only the admin endpoint can store such a record
+            log(f"{dname}: DS {text!r} left out: {exc}")
+            continue
+        lines.append(f"{dname}. {TTL} IN DS {text}")
+    return lines
+
+
 def zone_bodies(domains, tlds, registry_addrs):
     """{tld: zone text without the SOA} for every served TLD."""
     addresses = {}  # every registered host: its addresses
@@ -73,10 +106,13 @@ def zone_bodies(domains, tlds, registry_addrs):
             dname = norm(name)
             if zone_of(dname, tlds) != tld or dname == tld:
                 continue
-            for ns in sorted({norm(n) for n in domains[name].get("nameservers") or []}):
+            nameservers = sorted({norm(n) for n in domains[name].get("nameservers") or []})
+            for ns in nameservers:
                 lines.append(f"{dname}. {TTL} IN NS {ns}.")
                 if ns in addresses and zone_of(ns, tlds) == tld:
                     glue.add(ns)
+            if nameservers:  # a DS belongs to a delegation
+                lines += ds_lines(dname, domains[name].get("ds"))
         for host in sorted(glue):
             for ip in sorted(addresses[host], key=lambda a: ipaddress.ip_address(a).packed):
                 rtype = "AAAA" if ipaddress.ip_address(ip).version == 6 else "A"
@@ -85,11 +121,62 @@ def zone_bodies(domains, tlds, registry_addrs):
     return bodies
 
 
+def write_atomically(path, text, mode=0o644):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def tld_key(keys_dir, tld):
+    """(private key, DNSKEY) of a TLD: made on first use, then read from keys_dir/TLD.pem."""
+    path = os.path.join(keys_dir, f"{tld}.pem")
+    try:
+        with open(path, "rb") as f:
+            private = serialization.load_pem_private_key(f.read(), password=None)
+    except FileNotFoundError:
+        private = ec.generate_private_key(ec.SECP256R1())
+        pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption())
+        os.makedirs(keys_dir, mode=0o700, exist_ok=True)
+        write_atomically(path, pem.decode("ascii"), mode=0o600)
+        log(f"{tld}: new key")
+    dnskey = dns.dnssec.make_dnskey(private.public_key(), dns.dnssec.Algorithm.ECDSAP256SHA256,
+                                    flags=dns.dnssec.Flag.ZONE | dns.dnssec.Flag.SEP)
+    return private, dnskey
+
+
+def signed_zone(tld, soa, body, key):
+    """The zone text, signed: DNSKEY, an RRSIG on every authoritative RRset and DS, the NSEC chain."""
+    zone = dns.zone.from_text(f"{soa}\n{body}", origin=tld + ".", relativize=False)
+    inception = int(time.time()) - 3600  # a resolver whose clock runs a little behind still accepts it
+    dns.dnssec.sign_zone(zone, keys=[key], dnskey_ttl=TTL, inception=inception, lifetime=SIGNATURE_LIFETIME)
+    return zone.to_text(relativize=False)
+
+
 class Publisher:
     def __init__(self, args):
         self.args = args
         self.tlds = [norm(t) for t in args.tlds.split()]
         self.registry = [a for a in args.registry.split(",") if a]
+        self.keys = {tld: tld_key(args.keys_dir, tld) for tld in self.tlds}
+        if args.anchors:
+            self.write_anchors(args.anchors)
+
+    def write_anchors(self, path):
+        """The DS (SHA-256) of every TLD key, in zone file syntax, for the resolver's trust-anchor-file."""
+        lines = ["; the lab's TLD keys (tests/lab/registry_publisher.py): trust anchors, there is no root"]
+        for tld, (unused, dnskey) in self.keys.items():
+            lines.append(f"{tld}. {TTL} IN DS {dns.dnssec.make_ds(tld + '.', dnskey, 'SHA256')}")
+        text = "\n".join(lines) + "\n"
+        try:
+            with open(path, encoding="utf-8") as f:
+                if f.read() == text:
+                    return
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_atomically(path, text)
 
     def next_serial(self):
         try:
@@ -105,29 +192,26 @@ class Publisher:
         return serial
 
     def publish(self, domains):
-        """Write the zones whose content changed; True when any did."""
+        """Sign and write the zones whose content (records and key) changed; True when any did."""
         bodies = zone_bodies(domains, self.tlds, self.registry)
         changed = []
         for tld, body in bodies.items():
             path = os.path.join(self.args.zones_dir, f"{tld}.zone")
+            header = HEADER + hashlib.sha256((body + self.keys[tld][1].to_text()).encode()).hexdigest()
             try:
                 with open(path, encoding="utf-8") as f:
-                    old = f.read().split("\n", 2)[2]  # after the comment and the SOA
-            except (FileNotFoundError, IndexError):
+                    old = f.readline().rstrip("\n")
+            except FileNotFoundError:
                 old = None
-            if old != body:
-                changed.append((tld, path, body))
+            if old != header:
+                changed.append((tld, path, header, body))
         if not changed:
             return False
         serial = self.next_serial()
-        for tld, path, body in changed:
+        for tld, path, header, body in changed:
             soa = f"{tld}. {TTL} IN SOA a.nic.{tld}. hostmaster.nic.{tld}. {serial} {SOA_TIMERS}"
-            tmp = path + ".tmp"
-            with open(tmp, "w", encoding="utf-8") as f:
-                f.write(f"; written by tests/lab/registry_publisher.py\n{soa}\n{body}")
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        log(f"serial {serial}: wrote {' '.join(t for t, _serial, _text in changed)} ({len(domains)} domains)")
+            write_atomically(path, f"{header}\n{signed_zone(tld, soa, body, self.keys[tld])}")
+        log(f"serial {serial}: signed and wrote {' '.join(c[0] for c in changed)} ({len(domains)} domains)")
         return True
 
     def reload(self):
@@ -171,6 +255,8 @@ def main():
     p.add_argument("--tlds", default="com net cn org", help="served TLDs, space separated")
     p.add_argument("--registry", required=True, help="the registry's addresses, comma separated")
     p.add_argument("--serial-file", required=True)
+    p.add_argument("--keys-dir", required=True, help="the TLDs' private keys (made when missing)")
+    p.add_argument("--anchors", help="write the TLD keys' DS here: the validating resolver's trust anchors")
     p.add_argument("--delay", type=float, default=3.0, help="propagation delay in seconds")
     p.add_argument("--reload-pid-file", help="the registry host's pid file (lab.sh); no reload without")
     p.add_argument("--once", action="store_true", help="write the zones for the current state and exit")

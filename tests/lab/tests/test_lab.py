@@ -1,8 +1,8 @@
 """The lab, end to end: real SSH, real apt from the local repository, real daemons, real DNS.
 
 Run by `make lab-test` (which brings the lab up first and down afterwards); on its own,
-`python -m pytest tests/lab/tests` brings the lab up itself. The last test brings it down and
-checks that nothing is left behind, so the tests run in file order.
+`python -m pytest tests/lab/tests` brings the lab up itself (conftest.py). The last test brings it
+down and checks that nothing is left behind, so the tests run in file order, after test_dnssec.py.
 """
 
 import json
@@ -18,33 +18,14 @@ import dns.query
 import dns.rdatatype
 import pytest
 
-LAB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, LAB_DIR)
-import labconf  # noqa: E402  (the lab's own layout: hosts, addresses, run directory)
+from conftest import LAB_DIR, lab, labconf, registrar_call
 
 ROOT = os.path.dirname(os.path.dirname(LAB_DIR))
 INVENTORY = os.path.join(LAB_DIR, "inventory.yml")
 ANSIBLE = os.path.join(os.path.dirname(sys.executable), "ansible")
-LAB_SH = os.path.join(LAB_DIR, "lab.sh")
 SIMULATOR = os.path.join(ROOT, "tests", "simulators", "alicloud_domain.py")
 HOSTS = {name: (suite, a4, a6) for name, suite, a4, a6 in labconf.hosts()}
 BIND_HOSTS = ["ns1", "ns3"]  # one of each suite
-
-
-def lab(*args):
-    env = dict(os.environ, LAB_PY=sys.executable)
-    return subprocess.run([LAB_SH, *args], env=env, check=True, capture_output=True, text=True)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def lab_up():
-    # Fresh hosts and a fresh simulator: a lab these tests have used is brought down first.
-    marker = os.path.join(labconf.RUN, "used-by-lab-tests")
-    if os.path.exists(marker):
-        lab("down")
-    lab("up")  # a no-op taking about a second when `make lab-test` has brought it up
-    with open(marker, "w", encoding="utf-8") as f:
-        f.write("the lab tests change the hosts and the simulator's state\n")
 
 
 def ansible(pattern, module, args, tmp_path):
@@ -75,8 +56,10 @@ def test_every_host_sees_its_own_address_and_suite(tmp_path):
         assert f["ansible_distribution_release"] == suite, name
         assert f["ansible_default_ipv4"]["address"] == a4, name
         assert f["ansible_default_ipv4"]["gateway"] == labconf.CONTROLLER4, name
-        assert f["ansible_all_ipv4_addresses"] == [a4], name  # nobody else's, not the controller's
-        assert [a for a in f["ansible_all_ipv6_addresses"] if not a.startswith("fe80")] == [a6], name
+        # nobody else's, not the controller's; the registry host also carries the resolver's
+        extra4, extra6 = ([labconf.RESOLVER4], [labconf.RESOLVER6]) if name == "registry" else ([], [])
+        assert sorted(f["ansible_all_ipv4_addresses"]) == sorted([a4] + extra4), name
+        assert sorted(a for a in f["ansible_all_ipv6_addresses"] if not a.startswith("fe80")) == sorted([a6] + extra6), name
         assert f["ansible_default_ipv6"]["address"] == a6, name
         assert f["ansible_hostname"] == name
 
@@ -160,29 +143,13 @@ def referral(name, timeout):
 
 @pytest.mark.skipif(not os.path.exists(SIMULATOR), reason="the registrar simulator has not landed yet")
 def test_delegation_written_at_the_simulator_reaches_the_registry():
-    from aliyunsdkcore.acs_exception.exceptions import ServerException
-    from aliyunsdkcore.client import AcsClient
     from aliyunsdkdomain.request.v20180129 import (
         SaveBatchTaskForModifyingDomainDnsRequest as ModDns,
         SaveSingleTaskForCreatingDnsHostRequest as CreateHost,
     )
-    seed = labconf.seed()
-    cred = seed["credentials"][0]
-    domain = next(d for d in seed["domains"] if d["name"].endswith(".net"))
+    domain = next(d for d in labconf.seed()["domains"] if d["name"].endswith(".net"))
     name = domain["name"] + "."
-    client = AcsClient(cred["access_key_id"], cred["access_key_secret"], "cn-hangzhou")
-
-    def call(req):
-        req.set_endpoint(f"127.0.0.1:{labconf.SIM_PORT}")
-        req.set_protocol_type("http")
-        for unused in range(60):  # one task per domain at a time: wait as a real client must
-            try:
-                return json.loads(client.do_action_with_exception(req))
-            except ServerException as exc:
-                if exc.get_error_code() != "TaskIsBeingProcessed":
-                    raise
-                time.sleep(0.5)
-        raise AssertionError("the domain's tasks never finished")
+    call = registrar_call
 
     # Before: the seed's delegation, no glue.
     unused, ns = referral(name, 0)
