@@ -186,6 +186,12 @@ changed_files:
   type: list
   elements: str
   sample: [/etc/nsd/dnsops/zones.conf]
+created_files:
+  description: Those of O(files) and O(sensitive_files) that did not exist before (a fresh install).
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/nsd/dnsops/options.conf]
 restart:
   description: A changed file needs the daemon restarted.
   returned: always
@@ -348,6 +354,7 @@ def run_module():
                 differing.append((spec, None))
     result = dict(changed=changed or bool(differing),
                   changed_files=[spec['path'] for spec, _data in differing],
+                  created_files=[spec['path'] for spec, data in differing if data is not None and not os.path.exists(spec['path'])],
                   restart=any(spec['apply'] == 'restart' for spec, _data in differing),
                   reconfig=any(spec['apply'] == 'reconfig' for spec, _data in differing))
     if module._diff:

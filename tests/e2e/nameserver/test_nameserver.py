@@ -214,8 +214,23 @@ def shell(server, command):
     return out
 
 
+def changed_hosts(data, task):
+    return sorted(h for h, r in task_results(data, task).items() if r.get('changed'))
+
+
 def test_01_converges(layout):
-    run_play(zones_with())
+    """From servers without the role's configuration (the package may have started its daemon with its own): each
+    is started once with its whole configuration, and the run ends only when every server answers for every zone
+    it serves (no restart at the end)."""
+    _rc, data = run_play(zones_with())
+    started = task_results(data, 'Start the server with its configuration')
+    assert changed_hosts(data, 'Start the server with its configuration') == sorted(SERVERS), started
+    assert changed_hosts(data, 'Restart the name server') == [], task_results(data, 'Restart the name server')
+    assert changed_hosts(data, 'Reconfigure the name server') == []
+    ready = task_results(data, 'Wait until the started server answers for every zone')
+    # Every zone of zones.yml, and the catalog it produces.
+    assert all(r['zones_waited_for'] == len(BASE_NAMES) + 1 for r in ready.values()) and sorted(ready) == sorted(SERVERS), ready
+    assert all(serial(s, z) for s in SERVERS for z in BASE_NAMES)
 
 
 def test_02_every_server_answers_with_authority_and_one_serial(layout):
@@ -477,3 +492,27 @@ def test_10_secondaries_keep_their_zones_with_the_primaries_down(layout):
                 on_host(other, 'ansible.builtin.shell', 'service %s start' % DAEMONS[layout.software[other]]['service'])
         # The others come back with every zone before the next server's turn.
         assert wait_for(lambda: all_serials(present) == everything), (all_serials(present), everything)
+
+
+def pid_of(host, software):
+    return int(shell(host, 'cat %s' % DAEMONS[software]['pid_file']).split()[-1])
+
+
+def test_11_an_option_change_restarts_only_what_must_one_server_at_a_time(layout):
+    """Rate limiting turned off: BIND takes it with rndc reconfig (no restart); NSD and Knot restart, one after
+    the other, the second only once the first answers again for every zone it served; all zones stay served."""
+    pids = dict((h, pid_of(h, layout.software[h])) for h in SERVERS)
+    present = [z['name'] for z in BASE if z.get('state', 'present') == 'present']
+    everything = all_serials(present)
+    _rc, data = run_play(zones_with(), extra={'nameserver_rate_limit': False})
+    restarting = sorted(h for h in SERVERS if layout.software[h] != 'bind')
+    assert changed_hosts(data, 'Restart the name server') == restarting, task_results(data, 'Restart the name server')
+    assert changed_hosts(data, 'Reconfigure the name server') == layout.hosts_of('bind')
+    assert pid_of('ns1', 'bind') == pids['ns1']
+    assert all(pid_of(h, layout.software[h]) != pids[h] for h in restarting)
+    results = [task_results(data, 'Restart the name server')[h] for h in restarting]
+    first, second = sorted(results, key=lambda r: r['times'][0])
+    # The second stopped only after the first answered again for every zone it had answered for.
+    assert first['times'][1] <= second['times'][0], (first['times'], second['times'])
+    assert all(r['zones_waited_for'] >= len(present) for r in results), results
+    assert all_serials(present) == everything

@@ -61,7 +61,7 @@ def test_a_profile_gives_everything_the_role_reads(software):
     assert p['version_command'] and all(isinstance(a, str) for a in p['version_command'])
     assert p['capabilities']['catalog_consumer'] in CATALOG_CONSUMER_MODES
     assert isinstance(p['capabilities']['catalog_consumer_since'], str)
-    for name in ('catalog_producer', 'inline_signing', 'listen_change_needs_restart'):
+    for name in ('catalog_producer', 'inline_signing', 'options_need_restart'):
         assert isinstance(p['capabilities'][name], bool), name
     for name in ('reconfig', 'reload_all', 'reload_zone', 'notify_zone'):
         assert p['commands'][name] and all(isinstance(a, str) for a in p['commands'][name]), name
@@ -157,7 +157,7 @@ def test_knot_rate_limiting_by_version(version, limit):
     [rrl] = options['mod-rrl']
     # Knot 3.4 limits every query of an address: its own defaults stand, 20 identical answers would be far too few.
     assert rrl.get('rate-limit') == limit
-    assert rrl['whitelist'] == ['198.51.100.10', '2001:db8::10', '198.51.100.11', '198.51.100.12', '2001:db8::12']
+    assert rrl['whitelist'] == ['198.51.100.10', '2001:db8::10', '198.51.100.11', '198.51.100.12', '2001:db8::12', '127.0.0.1', '::1']
     assert options['template'] == [{'id': 'default', 'global-module': 'mod-rrl/dnsops'}]
     assert options['server']['listen'] == ['198.51.100.12@53', '2001:db8::12@53']
     assert options['server']['identity'] == options['server']['version'] == options['server']['nsid'] == ''

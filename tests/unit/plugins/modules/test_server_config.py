@@ -50,6 +50,9 @@ def run(capsys, tmp_path, checker, options='port 53;', keys='secret "c2VjcmV0";'
 def test_first_run_creates_directories_checks_and_installs(tmp_path, capsys, checker):
     result = run(capsys, tmp_path, checker)
     assert result['changed'] and result['restart'] and result['reconfig']
+    # What did not exist before: the role tells a fresh install by them.
+    assert sorted(result['created_files']) == sorted(str(p) for p in (tmp_path / 'conf' / 'options.conf', tmp_path / 'main.conf',
+                                                                      tmp_path / 'conf' / 'keys.conf'))
     assert (tmp_path / 'conf' / 'options.conf').read_text() == 'port 53;'
     assert stat.S_IMODE(os.stat(str(tmp_path / 'conf')).st_mode) == 0o750
     assert stat.S_IMODE(os.stat(str(tmp_path / 'main.conf')).st_mode) == 0o644
@@ -67,7 +70,7 @@ def test_a_rerun_changes_nothing_and_runs_no_checker(tmp_path, capsys, checker):
 def test_a_changed_key_reconfigures_and_is_never_shown(tmp_path, capsys, checker):
     run(capsys, tmp_path, checker)
     result = run(capsys, tmp_path, checker, keys='secret "bmV3c2VjcmV0";', diff=True)
-    assert result['changed_files'] == [str(tmp_path / 'conf' / 'keys.conf')]
+    assert result['changed_files'] == [str(tmp_path / 'conf' / 'keys.conf')] and result['created_files'] == []
     assert result['reconfig'] and not result['restart'] and result['diff'] == []
     assert 'bmV3c2VjcmV0' not in json.dumps(result)
 
