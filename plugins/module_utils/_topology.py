@@ -379,8 +379,10 @@ class Topology(object):
         """What ``host`` configures: ``zones`` [{name, type (primary, secondary, consumer), peers}],
         ``peersets`` {key: hosts} (the transfer peers, shared by zones with the same peers: 'to-' the
         secondaries a primary sends to, sorted; 'from-' the primaries a secondary pulls from, in order),
-        ``producers`` (every catalog producer), ``consumed`` [{name, peers}] and ``catalog_zone`` (the
-        catalog this host produces, or '').
+        ``producers`` (every catalog producer), ``consumed`` [{name, peers}], ``catalog_zone`` (the
+        catalog this host produces, or '') and ``served`` (every zone the host answers for once it has its
+        zones: its primary and secondary zones, catalog members included, and the catalog it produces; not
+        the catalogs it consumes, which Knot does not answer for).
 
         A secondary does not configure a zone that comes through a catalog it consumes.
         """
@@ -409,8 +411,10 @@ class Topology(object):
             elif producer in consumed_from:
                 add(name, 'consumer', 'from-' + producer, [producer])
                 consumed.append({'name': name, 'peers': 'from-' + producer})
+        served = [z.name for z in self.present_zones if host in z.serving]
+        served += [self.catalog_zone_name(host)] if host in producers else []
         return {'zones': zones, 'peersets': peersets, 'producers': producers, 'consumed': consumed,
-                'catalog_zone': self.catalog_zone_name(host) if host in producers else ''}
+                'catalog_zone': self.catalog_zone_name(host) if host in producers else '', 'served': served}
 
     @staticmethod
     def zone_entries(plan, formats, values):

@@ -97,7 +97,10 @@ options:
         choices: [restart, reconfig]
         default: reconfig
   sensitive_files:
-    description: Like O(files), for files holding secrets; their content is never shown, not even in a diff.
+    description:
+      - Like O(files), for files holding secrets; their content is never shown, not even in a diff.
+      - The checker's message never shows their quoted values either (those no other file holds, such as the secret
+        of a key whose name the other files use).
     type: list
     elements: dict
     default: []
@@ -153,7 +156,9 @@ options:
     description: Variables for O(check_src) besides the task's.
     type: dict
   check_command:
-    description: The checker's argv; the staged check file is appended. Empty - no check.
+    description:
+      - The checker's argv. V({path}) in an argument is replaced by the staged check file; without V({path}) the
+        file is appended (V([named-checkconf, -z]), V([knotc, -c, "{path}", conf-check])). Empty - no check.
     type: list
     elements: str
     default: []
@@ -181,6 +186,12 @@ changed_files:
   type: list
   elements: str
   sample: [/etc/nsd/dnsops/zones.conf]
+created_files:
+  description: Those of O(files) and O(sensitive_files) that did not exist before (a fresh install).
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/nsd/dnsops/options.conf]
 restart:
   description: A changed file needs the daemon restarted.
   returned: always
@@ -192,6 +203,7 @@ reconfig:
 '''
 
 import os
+import re
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
@@ -239,12 +251,36 @@ def _directories(module, directories):
     return changed
 
 
+def checker_arguments(arguments, path):
+    """The checker's arguments with the staged file: in place of {path}, else after the last argument."""
+    if any('{path}' in argument for argument in arguments):
+        return [argument.replace('{path}', path) for argument in arguments]
+    return list(arguments) + [path]
+
+
+def secret_values(files):
+    """The quoted values of the sensitive files that no other file holds (the secrets, not the key's name):
+    a checker may quote them in its message (knotc does: ``item 'secret', value '...'``)."""
+    public = b''.join(data for _spec, data, secret in files if not secret)
+    values = set()
+    for _spec, data, secret in files:
+        if secret:
+            values.update(v for v in re.findall(rb'"([^"\n]+)"', data) if v not in public)
+    return sorted((to_native(v) for v in values), key=len, reverse=True)
+
+
+def scrub(text, secrets):
+    for value in secrets:
+        text = text.replace(value, '<not shown>')
+    return text
+
+
 def _check(module, files, params):
     """Stage the checked files and run the checker; fail, installing nothing, when it refuses them."""
     staging = params['staging_dir']
     if not os.path.isdir(staging):
         os.makedirs(staging)
-    for spec, data in files:
+    for spec, data, _secret in files:
         if spec['checked']:
             _write(module, dict(spec, mode='0640'), os.path.join(staging, os.path.basename(spec['path'])), data)
     check_path = os.path.join(staging, CHECK_FILE)
@@ -254,10 +290,10 @@ def _check(module, files, params):
     executable = module.get_bin_path(command[0])
     if not executable:
         module.fail_json(msg='cannot run %s: not found; nothing was installed' % command[0], changed=False)
-    rc, out, err = module.run_command([executable] + command[1:] + [check_path])
+    rc, out, err = module.run_command([executable] + checker_arguments(command[1:], check_path))
     if rc != 0:
         module.fail_json(msg='%s refused the staged configuration; nothing was installed: %s'
-                         % (command[0], to_native(out + err).strip()), rc=rc, changed=False)
+                         % (command[0], scrub(to_native(out + err).strip(), secret_values(files))), rc=rc, changed=False)
 
 
 def run_module():
@@ -318,6 +354,7 @@ def run_module():
                 differing.append((spec, None))
     result = dict(changed=changed or bool(differing),
                   changed_files=[spec['path'] for spec, _data in differing],
+                  created_files=[spec['path'] for spec, data in differing if data is not None and not os.path.exists(spec['path'])],
                   restart=any(spec['apply'] == 'restart' for spec, _data in differing),
                   reconfig=any(spec['apply'] == 'reconfig' for spec, _data in differing))
     if module._diff:
@@ -326,7 +363,7 @@ def run_module():
         module.exit_json(**result)
     to_write = [(spec, data) for spec, data in differing if data is not None]
     if params['check_command'] and any(spec['checked'] for spec, _data in to_write):
-        _check(module, [(spec, data) for spec, data, _secret in files], params)
+        _check(module, files, params)
     for spec, data in to_write:
         if spec['backup'] and os.path.exists(spec['path']):
             result.setdefault('backup_files', []).append(module.backup_local(spec['path']))

@@ -110,6 +110,10 @@ class Lab(object):
         """start, stop or restart the host's name server the way an administrator does."""
         self.on(host, 'service %s %s' % (DAEMONS[SERVERS[host]['software']]['service'], action))
 
+    def pid(self, host):
+        """The process id of the host's name server."""
+        return int(self.on(host, 'cat %s' % DAEMONS[SERVERS[host]['software']]['pid_file']).split()[-1])
+
     def crash_and_start(self, host):
         """What a power cut and a boot do to the daemon: every process killed, /run emptied, started."""
         daemon = DAEMONS[SERVERS[host]['software']]

@@ -49,3 +49,17 @@ def test_secondaries_serve_every_zone_with_the_primary_down(lab, watched):
         lab.service(PRIMARY, 'start')
     assert lab.first_answers(PRIMARY) == dict(((zone, address), serials[zone]) for zone in ZONE_NAMES
                                               for address in SERVERS[PRIMARY]['addresses'])
+
+
+def test_an_option_change_restarts_only_the_daemons_that_need_it(lab, watched):
+    """The response rate limit changes on every server: BIND (ns1, ns3) takes it with rndc reconfig, without a
+    restart; NSD (ns2) restarts, and the play waits until it answers for every zone again. Resolvers see no
+    wrong answer, and every domain has an answering address throughout."""
+    pids = dict((host, lab.pid(host)) for host in SERVERS)
+    watched.mark('deploy: rate limit 25 a second')
+    lab.deploy(extra={'nameserver_rate_limit_responses_per_second': 25})
+    restarted = sorted(host for host in SERVERS if lab.pid(host) != pids[host])
+    assert restarted == sorted(host for host, server in SERVERS.items() if server['software'] != 'bind'), restarted
+    for host in SERVERS:
+        assert all(isinstance(serial, int) for serial in lab.serials(host).values()), host
+    assert watched.wait_rounds(4)

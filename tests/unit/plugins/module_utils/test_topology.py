@@ -107,6 +107,9 @@ def test_a_many_consumer_reads_every_catalog_and_drops_their_members():
     assert [z['name'] for z in plan['zones'] if z['type'] == 'secondary'] == ['own.test', 'off.test']
     assert plan['consumed'] == [{'name': 'ns1.catalog.invalid', 'peers': 'from-ns1'},
                                 {'name': 'ns2.catalog.invalid', 'peers': 'from-ns2'}]
+    # It answers for every zone it serves, the catalogs' members included (not for the catalogs it consumes).
+    assert plan['served'] == ['a.test', 'b.test', 'own.test', 'off.test']
+    assert topo(ZONES, catalog=True).host_plan('ns2', 'none')['served'] == ['a.test', 'b.test', 'off.test', 'ns2.catalog.invalid']
 
 
 def test_a_one_consumer_reads_the_first_other_catalog_only():
