@@ -77,10 +77,13 @@ class Watch(object):
         """What follows is restoring the lab, not the change under test: its answers are figures only."""
         self.until = self.probe.mark('not judged: ' + reason)
 
-    def leave(self, domain):
-        """``domain`` leaves these servers for another provider: from now on its answers are figures only
-        (the lab has no other provider to answer for it); the other domains stay judged."""
-        self.left[dns_probe.canonical(domain)] = self.probe.mark('%s leaves (not judged)' % domain)
+    def leave(self, domain, nameservers=()):
+        """``domain`` leaves these servers for another provider's ``nameservers``: from now on the answers about
+        it and about those names (the registry's referrals for them) are figures only, the lab having no other
+        provider to answer; the other domains stay judged."""
+        since = self.probe.mark('%s leaves (not judged)' % domain)
+        for name in (domain,) + tuple(nameservers):
+            self.left[dns_probe.canonical(name)] = since
 
     def judged(self):
         """The report this test is judged by: its time, without the domains that left."""

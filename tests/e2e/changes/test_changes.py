@@ -70,7 +70,7 @@ def test_removing_a_zone_is_refused_while_the_registry_delegates_it_here(lab, wa
         assert 'Step 1: name servers converge' not in output
         assert dict((host, lab.serials(host, [zone])) for host in SERVERS) == serials
 
-    watched.leave(zone)
+    watched.leave(zone, OTHER_PROVIDER)
     lab.registry_delegate(zone, OTHER_PROVIDER)
     watched.mark('%s points elsewhere: removed' % zone)
     lab.deploy({'nameserver_zones': kept})
