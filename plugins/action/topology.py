@@ -14,7 +14,7 @@ import json
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.dnsops.nameservers.plugins.module_utils._accounts import AccountPlan, accounts_from
+from ansible_collections.dnsops.nameservers.plugins.module_utils._accounts import AccountPlan, accounts_from, restore_plan
 from ansible_collections.dnsops.nameservers.plugins.module_utils._names import ValidationError
 from ansible_collections.dnsops.nameservers.plugins.module_utils._topology import (
     Topology,
@@ -27,11 +27,12 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._topology impor
 
 # The host variables the model reads, as the role's defaults would give them.
 HOST_VARIABLES = ('nameserver_name', 'nameserver_addresses', 'nameserver_hidden', 'nameserver_port',
-                  'nameserver_software', 'nameserver_primary')
+                  'nameserver_software', 'nameserver_primary', 'nameserver_state')
 
 ARGS = ('view', 'group', 'primary_group', 'zones', 'catalog', 'catalog_zone_suffix', 'softwares', 'host',
         'catalog_consumer', 'require_addresses', 'settings', 'registered', 'registrar_domains', 'allow_single',
-        'current_glue', 'zone_entry', 'zone_entry_values', 'accounts', 'found')
+        'current_glue', 'zone_entry', 'zone_entry_values', 'accounts', 'found', 'deployed', 'removal_found',
+        'remove_allowed', 'delete_orphans', 'hold_down_left', 'restore')
 
 
 def _plain(value):
@@ -169,8 +170,8 @@ class ActionModule(ActionBase):
         listen = listen_addresses(settings.get('nameserver_listen_addresses') or [],
                                   settings.get('nameserver_previous_addresses') or [],
                                   list(facts.get('all_ipv4_addresses') or []) + list(facts.get('all_ipv6_addresses') or []))
-        return {'servers': [{'host': s.host, 'name': s.name, 'addresses': s.addresses, 'hidden': s.hidden}
-                            for s in topology.servers],
+        return {'servers': [{'host': s.host, 'name': s.name, 'addresses': s.addresses, 'hidden': s.hidden,
+                             'state': s.state} for s in topology.servers],
                 'hostinfo': dict((s.host, {'port': s.port, 'software': s.software}) for s in topology.servers),
                 'plan': plan, 'listen': listen,
                 'primary_zone_count': len(topology.primary_zones(host))}
@@ -182,10 +183,13 @@ class ActionModule(ActionBase):
         accounts = accounts_from(self._resolve(task_vars.get('registrar_accounts') or []),
                                  self._resolve(task_vars.get('registrar_connection') or {}))
         out = {'accounts': [account.as_dict() for account in accounts]}
+        if args.get('restore') is not None:
+            out['restore'] = restore_plan(_plain(args['restore']), accounts)
         if args.get('found') is not None:
             found = as_list(_plain(args['found']), 'found', '[[{name: example.com}]]')
             domains = as_list(_plain(args.get('registrar_domains') or []), 'registrar_domains', "['example.com']")
-            plan = AccountPlan(topology, accounts, found, domains)
+            plan = AccountPlan(topology, accounts, found, domains,
+                               delete_orphans=as_bool(args.get('delete_orphans', False), 'registrar_delete_orphan_glue'))
             out['plan'] = plan.as_dict()
             out['warnings'] = plan.warnings()
         return out
@@ -199,6 +203,18 @@ class ActionModule(ActionBase):
             topology.check_delegable(as_bool(args['allow_single'], 'registrar_allow_single'))
         if args.get('registered') is not None:
             out['plan'] = topology.registrar_plan(as_list(_plain(args['registered']), 'registered', "['example.com']"), domains)
+        if args.get('deployed') is not None:
+            out['removing'] = topology.zones_to_remove(as_list(_plain(args['deployed']), 'deployed', "['example.com']"))
+            out['absent_servers'] = [s.host for s in topology.absent_servers]
+            if args.get('removal_found') is not None:
+                found = as_list(_plain(args['removal_found']), 'removal_found', '[{name: example.com}]')
+                delegations = dict((domain.get('name'), domain.get('nameservers') or []) for domain in found)
+                topology.check_absent_servers(_plain(args.get('hold_down_left') or {}), delegations)
+                removed = dict((d, ns) for d, ns in delegations.items() if d in out['removing'])
+                unknown = topology.check_zone_removals(out['removing'], removed, _plain(args.get('remove_allowed') or []))
+                out['warnings'] = ['%s is removed from the name servers; no registrar account holds it, so its delegation '
+                                   'is not checked: make sure its registrar no longer points it at them' % zone
+                                   for zone in unknown]
         if args.get('current_glue') is not None:
             glue = dict((host.get('name'), host.get('ips')) for host in as_list(_plain(args['current_glue']), 'current_glue', '[]'))
             out['previous_addresses'] = topology.previous_addresses(glue)

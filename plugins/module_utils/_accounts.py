@@ -129,7 +129,7 @@ class AccountPlan(object):
     them (``name``, ``nameservers``, ``hosts`` [{name, ips}]). ``registrar_domains``: the role variable.
     """
 
-    def __init__(self, topology, accounts, found, registrar_domains=()):
+    def __init__(self, topology, accounts, found, registrar_domains=(), delete_orphans=False):
         if len(found) != len(accounts):
             raise ValidationError('found', len(found), 'has the reads of %d accounts, not of the %d accounts (%s)'
                                   % (len(found), len(accounts), _account_list(accounts)))
@@ -141,6 +141,7 @@ class AccountPlan(object):
         self.delegated = self._delegated(registrar_domains)
         self.glue = self._glue()
         self.delegations = self._delegations()
+        self.glue_delete, self.orphans, self.kept = self._glue_to_delete(delete_orphans)
 
     # -- who holds what ------------------------------------------------------
 
@@ -189,7 +190,7 @@ class AccountPlan(object):
         """A glue host for each published server whose name lies in a domain some account holds (the longest
         such parent), written in that account, checked against that registrar's rules."""
         out = []
-        for server in self.topology.published:
+        for server in self.topology.glued:
             homes = [p for p in parent_domains(server.name) if p in self.holders]
             if not homes:
                 continue
@@ -232,7 +233,7 @@ class AccountPlan(object):
 
     def _host_of(self, name):
         """The inventory host of the published server named ``name``."""
-        return next(s.host for s in self.topology.published if s.name == name)
+        return next(s.host for s in self.topology.glued if s.name == name)
 
     def _check_parent_list(self, home, names, account, found):
         zone = self.topology.zone(home)
@@ -257,6 +258,44 @@ class AccountPlan(object):
                                      ', '.join(current), len(current) + len(new), account.describe(), limit, home,
                                      limit - len(new)))
 
+    # -- glue hosts that go ----------------------------------------------------------
+
+    def _users(self, name):
+        """The domains read from the accounts whose delegation names the host ``name``, sorted."""
+        return sorted(domain for domain, found in self.domains.items()
+                      if name in [normalize_name(n) for n in found.get('nameservers') or []])
+
+    def _glue_to_delete(self, delete_orphans):
+        """The glue hosts to delete (``[{account, name, domain}]``): those of servers with nameserver_state
+        absent, and, with ``delete_orphans``, those the inventory does not describe at all (orphans, always
+        reported as ``[{account, name, domain, ips, used_by}]``); a host some domain still names is kept and
+        reported (``kept``: ``[{name, why}]``). Where a registrar keeps glue only in the parent domain's own
+        name-server list (Route 53 Domains) nothing is deleted: that is a delegation change of the parent."""
+        known = dict((s.name, s) for s in self.topology.servers if not s.hidden)
+        delete, orphans, kept = [], [], []
+        for domain in sorted(self.domains):
+            account = self.by_name[self.holders[domain]]
+            for host in self.domains[domain].get('hosts') or []:
+                name = normalize_name(host.get('name'))
+                server = known.get(name)
+                if server is not None and server.state != 'absent':
+                    continue
+                users = self._users(name)
+                if server is None:
+                    orphans.append({'account': account.name, 'name': name, 'domain': domain,
+                                    'ips': list(host.get('ips') or []), 'used_by': users})
+                    if not delete_orphans:
+                        continue
+                if users:
+                    kept.append({'name': name, 'why': 'still named by %s' % ', '.join(users)})
+                    continue
+                if account.info.glue_in_parent_delegation:
+                    kept.append({'name': name, 'why': '%s keeps glue in the name servers of %s: change them there'
+                                 % (account.describe(), domain)})
+                    continue
+                delete.append({'account': account.name, 'name': name, 'domain': domain})
+        return delete, orphans, kept
+
     # -- delegations ------------------------------------------------------------
 
     def _delegations(self):
@@ -279,6 +318,15 @@ class AccountPlan(object):
                             'expected': group['expected'], 'domains': domains})
         return out
 
+    def snapshot(self):
+        """What the registry has now for every domain read, to roll back to: [{account, name, nameservers, hosts
+        [{name, ips}]}], by domain."""
+        return [{'account': self.holders[name], 'name': name,
+                 'nameservers': [normalize_name(n) for n in self.domains[name].get('nameservers') or []],
+                 'hosts': [{'name': normalize_name(h.get('name')), 'ips': list(h.get('ips') or [])}
+                           for h in self.domains[name].get('hosts') or []]}
+                for name in sorted(self.domains)]
+
     def as_dict(self):
         return {
             'accounts': [account.as_dict() for account in self.accounts],
@@ -286,11 +334,56 @@ class AccountPlan(object):
             'delegated': self.delegated,
             'delegations': self.delegations,
             'unregistered': self.unregistered,
+            'glue_delete': self.glue_delete,
+            'snapshot': self.snapshot(),
+            'orphans': self.orphans,
             'registered': [{'name': name, 'account': self.holders[name]} for name in sorted(self.holders)],
         }
 
     def warnings(self):
-        """One line per served zone no account holds: what to set at its registrar."""
-        return ['%s is a domain of none of the registrar accounts (%s); set its name servers to %s at its registrar'
-                % (entry['zone'], ', '.join(a.name for a in self.accounts), ', '.join(entry['nameservers']))
-                for entry in self.unregistered]
+        """One line per served zone no account holds (what to set at its registrar), per orphan glue host (the
+        domains still using it) and per glue host kept because a domain still names it."""
+        orphans = ['%s is a glue host under %s in account %s that no name server of group %s describes; domains '
+                   'naming it: %s; set registrar_delete_orphan_glue to delete such hosts once no domain names them'
+                   % (o['name'], o['domain'], o['account'], self.topology.group, ', '.join(o['used_by']) or 'none')
+                   for o in self.orphans]
+        kept = ['the glue host %s is not deleted: %s' % (k['name'], k['why']) for k in self.kept]
+        unregistered = ['%s is a domain of none of the registrar accounts (%s); set its name servers to %s at its '
+                        'registrar' % (entry['zone'], ', '.join(a.name for a in self.accounts),
+                                       ', '.join(entry['nameservers']))
+                        for entry in self.unregistered]
+        return orphans + kept + unregistered
+
+
+def restore_plan(snapshot, accounts):
+    """How to put back a ``snapshot`` (``AccountPlan.snapshot``, or the file deploy saved): the glue hosts
+    (``glue``: [{account, name, domain, addresses}]) and the delegations (``delegations``: [{account, nameservers,
+    expected, domains}], domains with the same name servers together), each server with the addresses the
+    snapshot's glue gives it. Every account must be one of ``accounts``; bad input raises ValidationError."""
+    names = [account.name for account in accounts]
+    if not isinstance(snapshot, dict) or not isinstance(snapshot.get('domains'), list):
+        raise ValidationError('registrar_restore_snapshot', _HIDDEN if snapshot else snapshot,
+                              'is not a snapshot: a mapping with domains, as deploy saves it (registrar_snapshot)')
+    glue, addresses, delegations = [], {}, {}
+    for index, entry in enumerate(snapshot['domains']):
+        field = 'registrar_restore_snapshot domains[%d]' % index
+        if not isinstance(entry, dict) or entry.get('account') not in names:
+            raise ValidationError(field + '.account', (entry or {}).get('account') if isinstance(entry, dict) else entry,
+                                  'is not one of the registrar accounts (%s)' % ', '.join(names))
+        domain = normalize_name(entry.get('name'))
+        for host in entry.get('hosts') or []:
+            ips = normalize_ips(host.get('ips') or [], field + '.hosts', 13, 'the snapshot')[0]
+            glue.append({'account': entry['account'], 'name': normalize_name(host.get('name')), 'domain': domain,
+                         'addresses': ips})
+            addresses[normalize_name(host.get('name'))] = ips
+    for entry in snapshot['domains']:
+        nameservers = [normalize_name(n) for n in entry.get('nameservers') or []]
+        key = (entry['account'], tuple(nameservers))
+        delegations.setdefault(key, []).append(normalize_name(entry.get('name')))
+    out = []
+    for (account, nameservers), domains in delegations.items():
+        if not nameservers:
+            continue
+        out.append({'account': account, 'nameservers': list(nameservers), 'domains': domains,
+                    'expected': [{'name': n, 'addresses': addresses.get(n, [])} for n in nameservers]})
+    return {'glue': glue, 'delegations': out}

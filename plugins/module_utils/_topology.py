@@ -36,6 +36,10 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._names import (
 # primary's (NSD allows one consumer zone), 'none' none (members are configured one by one).
 CATALOG_CONSUMER_MODES = ('many', 'one', 'none')
 
+# A server's nameserver_state: 'present' serves and is published; 'retiring' keeps serving current data (and its
+# glue) but leaves every NS set and delegation; 'absent' is stopped, its zones removed and its glue host deleted.
+SERVER_STATES = ('present', 'retiring', 'absent')
+
 # The fields of a zone (nameserver_zones; zone_files also takes content, the text of a shipped file).
 ZONE_FIELDS = ('name', 'state', 'records', 'file', 'content', 'ttl', 'soa', 'primaries', 'secondaries', 'catalog')
 
@@ -156,9 +160,10 @@ def listen_addresses(listen, previous, host_addresses):
 
 class Server(object):
     """One host of the group: ``host`` (inventory name), ``name`` (public name), ``addresses``,
-    ``hidden`` (not in NS records nor glue), ``port``, ``software``, ``primary`` (a default primary)."""
+    ``hidden`` (not in NS records nor glue), ``port``, ``software``, ``primary`` (a default primary),
+    ``state`` (``nameserver_state``: present, retiring or absent)."""
 
-    def __init__(self, host, name, addresses, hidden, port, software, primary):
+    def __init__(self, host, name, addresses, hidden, port, software, primary, state='present'):
         self.host = host
         self.name = name
         self.addresses = addresses
@@ -166,10 +171,21 @@ class Server(object):
         self.port = port
         self.software = software
         self.primary = primary
+        self.state = state
+
+    @property
+    def in_ns_sets(self):
+        """In the NS records of its zones and in their delegations: published and not leaving."""
+        return not self.hidden and self.state == 'present'
+
+    @property
+    def glued(self):
+        """Keeps its glue host (and its address records): published and not gone yet."""
+        return not self.hidden and self.state != 'absent'
 
     def as_dict(self):
         return {'host': self.host, 'name': self.name, 'addresses': list(self.addresses), 'hidden': self.hidden,
-                'port': self.port, 'software': self.software, 'primary': self.primary}
+                'port': self.port, 'software': self.software, 'primary': self.primary, 'state': self.state}
 
 
 class Zone(object):
@@ -225,7 +241,10 @@ class Topology(object):
         self.by_host = dict((s.host, s) for s in self.servers)
         self._check_unique_names()
         self.default_primaries = [s.host for s in self.servers if s.primary]
+        # The hosts that serve zones: every one but those that are gone (nameserver_state: absent).
+        self.active_hosts = [s.host for s in self.servers if s.state != 'absent']
         self.zones = self._zones(zones)
+        self._check_leaving()
 
     # -- servers ---------------------------------------------------------
 
@@ -260,7 +279,11 @@ class Topology(object):
                                   'is not a known server software; one of %s' % ', '.join(sorted(softwares)))
         primary = (as_bool(hostvars.get('nameserver_primary', False), field('nameserver_primary'))
                    or bool(hostvars.get('primary_group_member')))
-        return Server(host, name, addresses, hidden, port, software, primary)
+        state = hostvars.get('nameserver_state', 'present')
+        if state not in SERVER_STATES:
+            raise ValidationError(field('nameserver_state'), state, 'is not one of %s' % ', '.join(SERVER_STATES))
+        # A server that is gone is nobody's default primary (a zone naming it is refused in _zone).
+        return Server(host, name, addresses, hidden, port, software, primary and state != 'absent', state)
 
     def _check_unique_names(self):
         seen = {}
@@ -275,8 +298,35 @@ class Topology(object):
 
     @property
     def published(self):
-        """The servers in NS records and glue: those not hidden."""
-        return [s for s in self.servers if not s.hidden]
+        """The servers in NS records and delegations: those not hidden and not leaving (nameserver_state)."""
+        return [s for s in self.servers if s.in_ns_sets]
+
+    @property
+    def glued(self):
+        """The servers whose glue host the registry keeps: published ones and those retiring."""
+        return [s for s in self.servers if s.glued]
+
+    def _check_leaving(self):
+        """A server leaves (retiring, then absent) only when every zone keeps a primary that stays and at least
+        two published servers; checked before anything changes, naming the host and the rule."""
+        leaving = [s for s in self.servers if s.state != 'present']
+        if not leaving:
+            return
+        for zone in self.present_zones:
+            for server in leaving:
+                if server.host in zone.primaries and all(self.by_host[h].state != 'present' for h in zone.primaries):
+                    raise ValidationError('nameserver_state of %s' % server.host, server.state,
+                                          'leaves zone %s without a primary: %s is its only primary; make another '
+                                          'server its primary (nameserver_primary, or the zone\'s primaries) first'
+                                          % (zone.name, server.host))
+            staying = self.ns_servers(zone)
+            if len(staying) < 2:
+                names = ', '.join('%s (%s)' % (s.host, s.state) for s in leaving if s.host in zone.serving
+                                  or not zone.own_secondaries)
+                raise ValidationError('nameserver_state', names,
+                                      'would leave zone %s with %d published name server(s) (%s); a delegation needs '
+                                      'at least 2: add a server before another one leaves'
+                                      % (zone.name, len(staying), ', '.join(s.name for s in staying) or 'none'))
 
     # -- zones -----------------------------------------------------------
 
@@ -321,7 +371,14 @@ class Topology(object):
         if own:
             secondaries = self._hosts_of(spec['secondaries'], field + ' secondaries')
         else:
-            secondaries = [h for h in self.hosts if h not in primaries]
+            secondaries = [h for h in self.active_hosts if h not in primaries]
+        if state == 'present':
+            for role, hosts in (('primaries', primaries), ('secondaries', secondaries)):
+                for host in hosts:
+                    if self.by_host[host].state == 'absent':
+                        raise ValidationError(field + ' ' + role, host,
+                                              'has nameserver_state: absent (it is stopped and its zones removed); '
+                                              'take it out of the zone\'s %s' % role)
         if not primaries and state == 'present':
             raise ValidationError(field + ' primaries', spec.get('primaries', []),
                                   'leaves the zone without a primary: name its primaries, or give a host of group %s '
@@ -406,7 +463,7 @@ class Topology(object):
         for producer in producers:
             name = self.catalog_zone_name(producer)
             if producer == host:
-                others = sorted(h for h in self.hosts if h != host)
+                others = sorted(h for h in self.active_hosts if h != host)
                 add(name, 'primary', 'to-' + '-'.join(others), others)
             elif producer in consumed_from:
                 add(name, 'consumer', 'from-' + producer, [producer])
@@ -439,9 +496,15 @@ class Topology(object):
         return [z for z in self.present_zones if host in z.primaries]
 
     def serving_servers(self, zone):
-        """The Server objects that serve ``zone``, in group order (its NS records and in-zone addresses)."""
+        """The Server objects that serve ``zone``, in group order."""
         serving = zone.serving
         return [s for s in self.servers if s.host in serving]
+
+    def ns_servers(self, zone):
+        """The servers in ``zone``'s NS set and delegation: the published ones that serve it (every published
+        server unless the zone names its own secondaries), none leaving."""
+        serving = self.serving_servers(zone) if zone.own_secondaries else self.servers
+        return [s for s in serving if s.in_ns_sets]
 
     # -- the registry's side ----------------------------------------------
 
@@ -454,8 +517,7 @@ class Topology(object):
         """
         groups = {}
         for zone in self.present_zones:
-            serving = self.serving_servers(zone) if zone.own_secondaries else self.servers
-            hosts = [s for s in serving if not s.hidden]
+            hosts = self.ns_servers(zone)
             key = ' '.join(s.host for s in hosts)
             if key not in groups:
                 groups[key] = {'nameservers': [s.name for s in hosts],
@@ -468,10 +530,10 @@ class Topology(object):
         """The inventory's side of the delegation: ``servers`` (published, with the parent domains their
         glue may live in), ``expected`` (the same as delegation_check takes them), ``zones`` (present) and
         ``groups`` (``delegation_groups``)."""
-        servers = [{'name': s.name, 'addresses': list(s.addresses), 'parents': parent_domains(s.name)}
-                   for s in self.published]
+        servers = [{'name': s.name, 'addresses': list(s.addresses), 'parents': parent_domains(s.name), 'state': s.state}
+                   for s in self.servers if not s.hidden]
         return {'servers': servers,
-                'expected': [{'name': s['name'], 'addresses': s['addresses']} for s in servers],
+                'expected': [{'name': s.name, 'addresses': list(s.addresses)} for s in self.published],
                 'zones': [z.name for z in self.present_zones],
                 'groups': self.delegation_groups()}
 
@@ -513,7 +575,7 @@ class Topology(object):
         is its glue home (the longest registered parent of its name). Servers elsewhere get no glue here."""
         registered = set(normalize_name(d) for d in registered)
         out = []
-        for server in self.published:
+        for server in self.glued:
             homes = [p for p in parent_domains(server.name) if p in registered]
             if homes:
                 out.append({'name': server.name, 'domain': homes[0], 'addresses': list(server.addresses)})
@@ -531,6 +593,75 @@ class Topology(object):
                 delegations.append({'nameservers': group['nameservers'], 'expected': group['expected'],
                                     'domains': domains})
         return {'glue': self.glue(registered), 'delegated': delegated, 'delegations': delegations}
+
+    # -- removing zones ----------------------------------------------------
+
+    def zones_to_remove(self, deployed=()):
+        """The zones a run removes from the servers: those ``state: absent`` in ``nameserver_zones``, and those a
+        server has now (``deployed``, what the primaries' zone files record) that are no longer listed (purge)."""
+        present = set(z.name for z in self.present_zones)
+        out = [z.name for z in self.zones if not z.present]
+        for value in as_list(deployed, 'deployed zones', "['example.com']"):
+            name = normalize_name(value)
+            if name not in present and name not in out:
+                out.append(name)
+        return out
+
+    def check_zone_removals(self, removing, delegations, allowed=()):
+        """Refuse to remove a zone the registry still delegates to these servers: a lame delegation.
+
+        ``removing``: ``zones_to_remove``. ``delegations``: {domain: its name servers at the registry now}, for
+        the domains some registrar account holds. ``allowed``: ``registrar_remove_delegated_zones``, the domains to
+        remove anyway. Returns the removed zones whose delegation no account could tell (held elsewhere).
+        """
+        ours = set(s.name for s in self.servers)
+        allowed = set(normalize_name(d) for d in as_list(allowed or [], 'registrar_remove_delegated_zones', "['example.com']"))
+        current = dict((normalize_name(d), [normalize_name(n) for n in ns or []]) for d, ns in (delegations or {}).items())
+        refused, unknown = [], []
+        for zone in removing:
+            if zone not in current:
+                unknown.append(zone)
+            elif zone not in allowed and ours.intersection(current[zone]):
+                refused.append((zone, current[zone]))
+        if refused:
+            first, others = refused[0], refused[1:]
+            more = ''
+            if others:
+                shown = '; '.join('%s to %s' % (zone, ', '.join(ns)) for zone, ns in others[:3])
+                more = ' (so are %s%s)' % (shown, ' and %d more' % (len(others) - 3) if len(others) > 3 else '')
+            raise ValidationError(self.zones_field, first[0],
+                                  'is delegated to %s at the registry now%s, and would be removed from the name '
+                                  'servers of group %s (state: absent, or no longer listed): a lame delegation. Point '
+                                  'the domain at other name servers first, or list it in '
+                                  'registrar_remove_delegated_zones to remove it anyway'
+                                  % (', '.join(first[1]), more, self.group))
+        return unknown
+
+    @property
+    def absent_servers(self):
+        return [s for s in self.servers if s.state == 'absent']
+
+    def check_absent_servers(self, hold_down_left, delegations):
+        """A server becomes absent (stopped, zones removed, glue deleted) only after retiring: its hold-down has
+        passed (``hold_down_left``: {host: seconds left, None when it never ran retiring}, read from the server)
+        and no domain read from the registry (``delegations``: {domain: name servers}) names it."""
+        for server in self.absent_servers:
+            field = 'nameserver_state of %s' % server.host
+            left = (hold_down_left or {}).get(server.host)
+            if left is None:
+                raise ValidationError(field, server.state, 'comes before retiring: set nameserver_state: retiring, run '
+                                                           'deploy, wait nameserver_retire_hold_down, then set absent')
+            left = as_int(left, 'hold-down of %s' % server.host)
+            if left > 0:
+                raise ValidationError(field, server.state, 'is %d second(s) early: %s is retiring and its hold-down '
+                                                           '(nameserver_retire_hold_down) has not passed; resolvers may '
+                                                           'still ask it' % (left, server.host))
+            users = sorted(normalize_name(d) for d, ns in (delegations or {}).items()
+                           if server.name in [normalize_name(n) for n in ns or []])
+            if users:
+                raise ValidationError(field, server.state, 'would stop %s while the registry still delegates %s to %s; '
+                                                           'run deploy with nameserver_state: retiring first'
+                                      % (server.host, ', '.join(users), server.name))
 
     def previous_addresses(self, current_glue):
         """Each host's addresses in the registry's current glue ({glue name: [ips]}), {host: [ips]}: a moved
@@ -608,6 +739,9 @@ SETTINGS = {
     'registrar_verify_timeout': _count(1),
     'registrar_verify_wait': as_bool,
     'registrar_verify_fail_on': _choice('error', 'warning', 'never'),
+    'registrar_delete_orphan_glue': as_bool,
+    'registrar_remove_delegated_zones': lambda v, f: [normalize_domain(d, field=f) for d in as_list(v, f, "['example.com']")],
+    'nameserver_retire_hold_down': _count(0),
 }
 
 

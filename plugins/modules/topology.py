@@ -134,6 +134,36 @@ options:
         a warning naming the name servers to set at its registrar.
     type: list
     elements: list
+  delete_orphans:
+    description:
+      - With O(found), also delete the glue hosts no server of the group describes (orphans), once no domain read
+        names them (C(registrar_delete_orphan_glue)). Orphans are reported as warnings either way.
+    type: bool
+    default: false
+  restore:
+    description:
+      - With O(accounts=true), a snapshot of the registry as the registrar role saves it (C(registrar_snapshot)); how
+        to put it back is returned in RV(restore) - C(glue) hosts and C(delegations) (C(account), C(nameservers),
+        C(expected), C(domains)).
+    type: dict
+  deployed:
+    description:
+      - With O(view=registry), the zones the servers have now (the nameserver role's C(deployed) entry point); the
+        zones this run removes from them (C(state=absent), or among these and no longer listed) are returned in
+        RV(removing).
+    type: list
+    elements: str
+  removal_found:
+    description:
+      - With O(deployed), the domains M(dnsops.nameservers.glue_host_info) returned for RV(removing) from every
+        registrar account, each with its C(nameservers). A zone to remove that the registry still delegates to a
+        server of the group is refused, naming the domain and its name servers; a zone no account holds is a warning.
+    type: list
+    elements: dict
+  remove_allowed:
+    description: With O(removal_found), the domains to remove even though the registry still delegates them here.
+    type: list
+    elements: str
 seealso:
   - module: dnsops.nameservers.zone_files
 '''
@@ -175,8 +205,10 @@ plan:
       C(peersets), C(producers), C(consumed), C(catalog_zone) and, with O(zone_entry), C(zone_entries).
     - With O(view=registry) and O(registered), the C(glue), C(delegated) domains and C(delegations).
     - With O(found), also the C(account) of each C(glue) host and each of the C(delegations), the C(accounts), the
-      C(registered) domains with the C(account) holding each, and the C(unregistered) served zones (C(zone),
-      C(nameservers)) no account holds.
+      C(registered) domains with the C(account) holding each, the C(unregistered) served zones (C(zone),
+      C(nameservers)) no account holds, the C(glue_delete) hosts (C(account), C(name), C(domain)) of servers with
+      C(nameserver_state=absent) (and of orphans with O(delete_orphans)) that no domain names, and the C(orphans)
+      (C(account), C(name), C(domain), C(ips), C(used_by)) no server of the group describes.
   returned: success
   type: dict
 listen:
@@ -194,6 +226,15 @@ inventory:
       the C(zones) served and the C(groups) of zones by the published servers that serve them.
   returned: success
   type: dict
+restore:
+  description: With O(restore), the C(glue) hosts and the C(delegations) that put the snapshot back.
+  returned: success
+  type: dict
+removing:
+  description: With O(deployed), the zones this run removes from the name servers.
+  returned: success
+  type: list
+  elements: str
 delegated:
   description: With O(view=registry) and O(registrar_domains), those domains, normalised.
   returned: success

@@ -118,6 +118,13 @@ options:
         description: Not published in NS records.
         type: bool
         default: false
+      state:
+        description:
+          - The server's C(nameserver_state) - V(retiring) keeps its address records but leaves the NS records,
+            V(absent) leaves both and serves nothing.
+        type: str
+        choices: [present, retiring, absent]
+        default: present
   host:
     description: This host's inventory name; the zones it is a primary of are written.
     type: str
@@ -342,7 +349,8 @@ def _load_state(path):
 def _topology(params):
     """The group's servers and zones as the topology model sees them (the one place of its rules)."""
     hosts = [{'host': s['host'], 'nameserver_name': s['name'], 'nameserver_addresses': s['addresses'] or [],
-              'nameserver_hidden': s['hidden'], 'nameserver_primary': s['host'] in params['default_primaries']}
+              'nameserver_hidden': s['hidden'], 'nameserver_primary': s['host'] in params['default_primaries'],
+              'nameserver_state': s['state']}
              for s in params['servers']]
     known = set(h['host'] for h in hosts)
     for host in params['default_primaries']:
@@ -360,8 +368,9 @@ def _plan(module):
     params = module.params
     host = params['host']
     topology = _topology(params)
-    group = [{'name': s.name, 'addresses': s.addresses, 'hidden': s.hidden} for s in topology.servers]
-    by_host = dict((s.host, entry) for s, entry in zip(topology.servers, group))
+    # Address records for every server that keeps its glue; NS records for those in the zone's NS set.
+    group = [{'name': s.name, 'addresses': s.addresses, 'hidden': not s.glued} for s in topology.servers]
+    by_host = dict((s.host, {'name': s.name, 'addresses': s.addresses, 'hidden': False}) for s in topology.servers)
     wanted = {}
     for zone in topology.primary_zones(host):
         spec = zone.spec
@@ -370,7 +379,7 @@ def _plan(module):
                 raise ZoneError('zone %s has both records and a file; give one' % zone.name)
             template = template_from_file_text(zone.name, spec['content'])[0]
         else:
-            serving = [by_host[h] for h in topology.hosts if h in zone.serving]
+            serving = [by_host[server.host] for server in topology.ns_servers(zone)]
             template = render_records_zone(zone.name, spec['records'], serving, soa=spec['soa'], ttl=spec['ttl'], group=group)
         wanted[zone.name] = template
     members = topology.catalog_members(host) if params['catalog_zone'] else []
@@ -422,6 +431,7 @@ def run_module():
                 name=dict(type='str', required=True),
                 addresses=dict(type='list', elements='str', default=[]),
                 hidden=dict(type='bool', default=False),
+                state=dict(type='str', choices=['present', 'retiring', 'absent'], default='present'),
             )),
             host=dict(type='str', required=True),
             default_primaries=dict(type='list', elements='str', default=[]),

@@ -343,6 +343,11 @@ class Report(object):
         for domain in sorted(set(d for r in self.rounds for d in r.verdicts)):
             found, start, count = [], None, 0
             for rnd in self.rounds:
+                if domain not in rnd.verdicts:  # a round that does not judge this domain (it left the servers)
+                    if start is not None:
+                        found.append((start, rnd.time, count))
+                    start, count = None, 0
+                    continue
                 current, answered = rnd.verdicts[domain]
                 if current & answered:
                     if start is not None:

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import time
+import urllib.request
 
 import dns.exception
 import dns.flags
@@ -25,9 +26,16 @@ INVENTORIES = ['-i', os.path.join(LAB, 'inventory.yml'), '-i', os.path.join(LAB,
 WORK = '/tmp/dnsops-e2e-changes'
 REGISTRY = '198.51.100.2'
 
+with open(os.path.join(LAB, 'inventory.yml')) as _handle:
+    _LAB_VARS = yaml.safe_load(_handle)['all']['vars']
+# The Alibaba Cloud simulator's administration interface (the demo's domains but customer-d.org).
+SIMULATOR_ADMIN = 'http://%s/_admin/' % _LAB_VARS['lab_simulator_endpoint']
+ROUTE53_ADMIN = 'http://%s/_admin/' % _LAB_VARS['lab_route53_endpoint']
+ROUTE53_DOMAIN = 'customer-d.org'  # the demo's domain at Route 53 Domains (tests/lab/seed-route53domains.json)
 with open(os.path.join(LAB, 'demo', 'inventory.yml')) as _handle:
     _DEMO = yaml.safe_load(_handle)['all']['children']['nameservers']
-ZONE_NAMES = [zone['name'] for zone in _DEMO['vars']['nameserver_zones']]
+ZONES = _DEMO['vars']['nameserver_zones']
+ZONE_NAMES = [zone['name'] for zone in ZONES]
 # {host: {'name', 'software', 'addresses', 'primary'}} as the demo describes its servers.
 SERVERS = dict((host, {'name': spec['nameserver_name'], 'software': spec['nameserver_software'],
                        'addresses': list(spec['nameserver_addresses']), 'primary': bool(spec.get('nameserver_primary'))})
@@ -105,6 +113,30 @@ class Lab(object):
                               universal_newlines=True, check=False)
         assert proc.returncode == 0, proc.stdout
         return proc.stdout
+
+    @staticmethod
+    def registry_delegate(domain, nameservers):
+        """What a customer does at the registrar (the simulator's administration interface): ``domain`` is
+        delegated to ``nameservers``; the lab's registry publishes it within seconds."""
+        body = json.dumps({'nameservers': list(nameservers)}).encode()
+        request = urllib.request.Request(SIMULATOR_ADMIN + 'domains/' + domain, data=body, method='POST',
+                                         headers={'Content-Type': 'application/json'})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            answer.read()
+
+    @staticmethod
+    def registry_state(domain):
+        """The simulator's record of ``domain`` (name servers, glue hosts), as the registrar has it."""
+        endpoint = ROUTE53_ADMIN if domain == ROUTE53_DOMAIN else SIMULATOR_ADMIN
+        with urllib.request.urlopen(endpoint + 'state', timeout=10) as answer:
+            return json.loads(answer.read().decode())['domains'][domain]
+
+    def registry_nameservers(self, domain):
+        return sorted(self.registry_state(domain)['nameservers'])
+
+    def registry_glue(self, domain):
+        """The glue host names under ``domain`` at its registrar."""
+        return sorted(self.registry_state(domain).get('hosts') or {})
 
     def service(self, host, action):
         """start, stop or restart the host's name server the way an administrator does."""

@@ -64,6 +64,7 @@ class Watch(object):
 
     def __init__(self, probe, name):
         self.probe, self.since, self.until = probe, probe.mark(name), None
+        self.left = {}  # {domain: when it left these servers}
 
     def mark(self, label):
         """A phase of the test begins (the figures are per phase)."""
@@ -76,6 +77,29 @@ class Watch(object):
         """What follows is restoring the lab, not the change under test: its answers are figures only."""
         self.until = self.probe.mark('not judged: ' + reason)
 
+    def leave(self, domain, nameservers=()):
+        """``domain`` leaves these servers for another provider's ``nameservers``: from now on the answers about
+        it and about those names (the registry's referrals for them) are figures only, the lab having no other
+        provider to answer; the other domains stay judged."""
+        since = self.probe.mark('%s leaves (not judged)' % domain)
+        for name in (domain,) + tuple(nameservers):
+            self.left[dns_probe.canonical(name)] = since
+
+    def judged(self):
+        """The report this test is judged by: its time, without the domains that left."""
+        report = self.probe.report(since=self.since, until=self.until)
+        if not self.left:
+            return report
+
+        def kept(item):
+            return not (item.domain in self.left and item.time >= self.left[item.domain])
+
+        def judged_verdicts(rnd):
+            return dict((d, v) for d, v in rnd.verdicts.items() if not (d in self.left and rnd.time >= self.left[d]))
+        rounds = [dns_probe.Round(r.number, r.time, judged_verdicts(r)) for r in report.rounds]
+        return dns_probe.Report([a for a in report.answers if kept(a)], [a for a in report.registry_answers if kept(a)],
+                                rounds, report.marks, report.skipped_rounds, report.names_of, report.end)
+
 
 @pytest.fixture
 def watched(probe, request):
@@ -84,7 +108,7 @@ def watched(probe, request):
     yield watch
     assert probe.wait_rounds(2), 'the probe stopped'
     FIGURES[request.node.name] = figures(probe.report(since=watch.since))
-    judged = probe.report(since=watch.since, until=watch.until)
+    judged = watch.judged()
     assert judged.failures() == [], '\n' + judged.summary()
 
 

@@ -13,10 +13,14 @@ and share the lab: each leaves every server answering for every zone.
 Needs the lab up with fresh hosts (make e2e-test brings it up and down around the suite).
 """
 
-from changes_lab import SERVERS, ZONE_NAMES, soa_serial
+import time
+
+from changes_lab import SERVERS, ZONE_NAMES, ZONES, soa_serial
 
 PRIMARY = [host for host, server in sorted(SERVERS.items()) if server['primary']][0]
 SECONDARIES = [host for host, server in sorted(SERVERS.items()) if not server['primary']]
+# Where a customer's domain goes when it leaves (the registrar's own name servers, as in the lab's seed).
+OTHER_PROVIDER = ['dns1.hichina.com', 'dns2.hichina.com']
 
 
 def test_secondaries_serve_every_zone_with_the_primary_down(lab, watched):
@@ -63,3 +67,73 @@ def test_an_option_change_restarts_only_the_daemons_that_need_it(lab, watched):
     for host in SERVERS:
         assert all(isinstance(serial, int) for serial in lab.serials(host).values()), host
     assert watched.wait_rounds(4)
+
+
+def test_removing_a_zone_is_refused_while_the_registry_delegates_it_here(lab, watched):
+    """customer-c.cn is dropped from nameserver_zones, then set state: absent: deploy refuses both before any
+    host changes, naming the domain and its name servers, and every server keeps serving it. Once the
+    customer has pointed it at another provider, the same deploy removes it from every server."""
+    zone = 'customer-c.cn'
+    kept = [z for z in ZONES if z['name'] != zone]
+    refusal = "'%s' is delegated to ns1.example.com, ns2.example.com, ns3.example.com at the registry now" % zone
+    serials = dict((host, lab.serials(host, [zone])) for host in SERVERS)
+    for how, zones in (('dropped', kept), ('state absent', kept + [{'name': zone, 'state': 'absent'}])):
+        watched.mark('%s %s: refused' % (zone, how))
+        output = lab.deploy({'nameserver_zones': zones}, expect_rc=2)
+        assert refusal in output, output[-3000:]
+        assert 'Step 1: name servers converge' not in output
+        assert dict((host, lab.serials(host, [zone])) for host in SERVERS) == serials
+
+    watched.leave(zone, OTHER_PROVIDER)
+    lab.registry_delegate(zone, OTHER_PROVIDER)
+    watched.mark('%s points elsewhere: removed' % zone)
+    lab.deploy({'nameserver_zones': kept})
+    for host in SERVERS:
+        assert set(lab.serials(host, [zone]).values()) == {'REFUSED'}, host
+    for host in SERVERS:
+        assert all(isinstance(serial, int) for serial in lab.serials(host, [z['name'] for z in kept]).values()), host
+
+    watched.stop_judging('%s comes back' % zone)
+    lab.deploy()
+    assert all(isinstance(serial, int) for serial in lab.first_answers(PRIMARY, [zone]).values())
+
+
+def test_retiring_a_server_then_taking_it_away(lab, watched):
+    """ns3 retires: one deploy takes it out of every NS set and delegation while it keeps serving current data;
+    setting it absent before its hold-down has passed is refused; after the hold-down (5 s in the lab) the next
+    deploy stops it, removes its zones and deletes its glue host. Then ns3 comes back (not judged)."""
+    leaving = 'ns3'
+    name = SERVERS[leaving]['name']
+    staying = sorted(SERVERS[h]['name'] for h in SERVERS if h != leaving)
+    retiring = lab.overlay('ns3-retiring', {leaving: {'nameserver_state': 'retiring', 'nameserver_retire_hold_down': 5}})
+    watched.mark('%s retiring' % leaving)
+    lab.deploy(inventories=retiring)
+    for zone in ZONE_NAMES:
+        assert lab.registry_nameservers(zone) == staying, zone
+    # Still serving current data: the serial the primary has (it dropped ns3 from the NS records).
+    primary = dict((zone, soa_serial(SERVERS[PRIMARY]['addresses'][0], zone)) for zone in ZONE_NAMES)
+    current = dict(((zone, address), primary[zone]) for zone in ZONE_NAMES for address in SERVERS[leaving]['addresses'])
+    deadline = time.monotonic() + 30  # the NOTIFY and the transfer follow the primary's reload
+    while lab.serials(leaving) != current and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert lab.serials(leaving) == current
+    assert name in lab.registry_glue('example.com')
+
+    watched.mark('%s absent too early: refused' % leaving)
+    early = lab.overlay('ns3-early', {leaving: {'nameserver_state': 'absent', 'nameserver_retire_hold_down': 3600}})
+    output = lab.deploy(inventories=early, expect_rc=2)
+    assert "nameserver_state of ns3: 'absent' is" in output and 'second(s) early' in output, output[-3000:]
+    assert 'Step 1: name servers converge' not in output
+
+    watched.mark('%s absent' % leaving)
+    absent = lab.overlay('ns3-absent', {leaving: {'nameserver_state': 'absent', 'nameserver_retire_hold_down': 5}})
+    lab.deploy(inventories=absent)
+    assert name not in lab.registry_glue('example.com')
+    assert set(lab.serials(leaving).values()) <= {'timeout', 'unreachable'}
+    lab.on(leaving, 'test ! -e /var/lib/bind/dnsops && test ! -e /var/cache/bind/dnsops')
+
+    watched.stop_judging('%s comes back' % leaving)
+    lab.deploy()
+    assert all(isinstance(serial, int) for serial in lab.first_answers(leaving).values())
+    for zone in ZONE_NAMES:
+        assert lab.registry_nameservers(zone) == sorted(s['name'] for s in SERVERS.values()), zone

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The registrar role against the simulator: glue for the published servers, each domain
-# delegated to the servers that serve it, a rerun without writes, a lame delegation refused;
-# before all that, check mode: no write, and the summary shows the plan.
+# delegated to the servers that serve it, a rerun without writes, a lame delegation refused, the
+# removal of a zone the registry still delegates here refused (removals.yml), a restore refused
+# (restore.yml); before all that, check mode: no write, and the summary shows the plan.
 set -eux
 source ../setup_registrar_simulator/files/simulator.sh
 start_simulator "$(pwd)/seed.json"
@@ -15,3 +16,5 @@ grep -q 'would be set to: ns1.example.com, ns2.example.com, ns3.example.com' "${
 grep -q 'glue ns3.example.com *would be 198.51.100.12' "${SIM_DIR}/check.out"
 grep -q 'not-registered.org: set NS to ns1.example.com, ns2.example.com, ns3.example.com at its registrar' "${SIM_DIR}/check.out"
 ansible-playbook -i inventory.yml -c local playbook.yml -e "@${SIM_VARS}" "$@"
+ansible-playbook -i inventory.yml -c local removals.yml -e "@${SIM_VARS}" -e @removals-vars.yml "$@"
+ansible-playbook -i inventory.yml -c local restore.yml -e "@${SIM_VARS}" "$@"

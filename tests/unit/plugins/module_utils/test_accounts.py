@@ -12,7 +12,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.dnsops.nameservers.plugins.module_utils._accounts import AccountPlan, accounts_from
+from ansible_collections.dnsops.nameservers.plugins.module_utils._accounts import AccountPlan, accounts_from, restore_plan
 from ansible_collections.dnsops.nameservers.plugins.module_utils._names import ValidationError
 from ansible_collections.dnsops.nameservers.plugins.module_utils._topology import Topology
 
@@ -211,3 +211,86 @@ def test_alibaba_cn_takes_six_glue_hosts():
     message = refused([{'name': 'example.cn'}], [[domain('example.cn', hosts=existing)], []], hosts=hosts)
     assert message.startswith("nameserver_name of ns4: 'ns4.example.cn'"), message
     assert 'account alibaba at registrar alicloud (Alibaba Cloud)' in message
+
+
+# -- glue hosts that go: servers absent, orphans -------------------------------------------------------
+
+def leaving_plan(found, delete_orphans=False, ns3_state='absent'):
+    hosts = (NS1, NS2, dict(NS3, nameserver_state=ns3_state), host('ns4', 'ns4.example.com', ['198.51.100.13']))
+    topology = Topology([dict(h) for h in hosts], [{'name': 'example.com'}, {'name': 'customer-a.com'}])
+    return AccountPlan(topology, accounts_from([ALIBABA], {}), found, [], delete_orphans=delete_orphans)
+
+
+OURS = ('ns1.example.com', 'ns2.example.com', 'ns4.example.com')
+
+
+def test_the_glue_of_an_absent_server_is_deleted_once_no_domain_names_it():
+    found = [[domain('example.com', OURS, hosts=['ns1.example.com', 'ns3.example.com', 'old.example.com']),
+              domain('customer-a.com', OURS)]]
+    plan = leaving_plan(found)
+    assert plan.glue_delete == [{'account': 'alibaba', 'name': 'ns3.example.com', 'domain': 'example.com'}]
+    assert [g['name'] for g in plan.glue] == list(OURS)
+    assert plan.orphans == [{'account': 'alibaba', 'name': 'old.example.com', 'domain': 'example.com',
+                             'ips': ['192.0.2.1'], 'used_by': []}]
+    assert plan.warnings()[0].startswith('old.example.com is a glue host under example.com in account alibaba that no '
+                                         'name server of group nameservers describes; domains naming it: none')
+
+
+def test_a_glue_host_a_domain_still_names_is_kept_and_said_so():
+    found = [[domain('example.com', OURS, hosts=['ns3.example.com', 'old.example.com']),
+              domain('customer-a.com', OURS + ('ns3.example.com', 'old.example.com'))]]
+    plan = leaving_plan(found, delete_orphans=True)
+    assert plan.glue_delete == []
+    assert 'the glue host ns3.example.com is not deleted: still named by customer-a.com' in plan.warnings()
+    assert plan.orphans[0]['used_by'] == ['customer-a.com']
+
+
+def test_orphans_are_deleted_only_when_asked():
+    found = [[domain('example.com', OURS, hosts=['old.example.com']), domain('customer-a.com', OURS)]]
+    assert leaving_plan(found, ns3_state='retiring').glue_delete == []
+    assert leaving_plan(found, delete_orphans=True, ns3_state='retiring').glue_delete == [
+        {'account': 'alibaba', 'name': 'old.example.com', 'domain': 'example.com'}]
+
+
+def test_a_retiring_server_keeps_its_glue():
+    found = [[domain('example.com', OURS, hosts=['ns3.example.com']), domain('customer-a.com', OURS)]]
+    plan = leaving_plan(found, ns3_state='retiring')
+    assert plan.glue_delete == [] and plan.orphans == []
+    assert 'ns3.example.com' in [g['name'] for g in plan.glue]
+    assert all('ns3.example.com' not in d['nameservers'] for d in plan.delegations)
+
+
+# -- the snapshot before a change, and how to put it back ------------------------------------------------
+
+def test_the_snapshot_is_every_domain_read_with_its_account_name_servers_and_glue():
+    snapshot = plan(ZONES, FOUND).snapshot()
+    assert [(d['account'], d['name']) for d in snapshot] == [('alibaba', 'customer-a.com'), ('alibaba', 'customer-b.net'),
+                                                             ('aws', 'customer-d.org'), ('alibaba', 'example.com')]
+    assert snapshot[3] == {'account': 'alibaba', 'name': 'example.com', 'nameservers': list(AWS_NS),
+                           'hosts': [{'name': 'ns1.example.com', 'ips': ['192.0.2.1']}]}
+
+
+def test_restoring_a_snapshot_puts_back_the_glue_then_the_delegations_grouped_by_name_servers():
+    snapshot = {'taken': 'then', 'domains': [
+        {'account': 'alibaba', 'name': 'example.com', 'nameservers': ['NS1.example.com.', 'ns2.example.com'],
+         'hosts': [{'name': 'ns1.example.com', 'ips': ['198.51.100.10']}, {'name': 'ns2.example.com', 'ips': ['198.51.100.11']}]},
+        {'account': 'alibaba', 'name': 'customer-a.com', 'nameservers': ['ns1.example.com', 'ns2.example.com'], 'hosts': []},
+        {'account': 'aws', 'name': 'customer-d.org', 'nameservers': list(AWS_NS), 'hosts': []},
+        {'account': 'alibaba', 'name': 'customer-b.net', 'nameservers': [], 'hosts': []}]}
+    out = restore_plan(snapshot, accounts_from([ALIBABA, AWS], {}))
+    assert [(g['account'], g['name'], g['domain'], g['addresses']) for g in out['glue']] == [
+        ('alibaba', 'ns1.example.com', 'example.com', ['198.51.100.10']),
+        ('alibaba', 'ns2.example.com', 'example.com', ['198.51.100.11'])]
+    assert out['delegations'] == [
+        {'account': 'alibaba', 'nameservers': ['ns1.example.com', 'ns2.example.com'], 'domains': ['example.com', 'customer-a.com'],
+         'expected': [{'name': 'ns1.example.com', 'addresses': ['198.51.100.10']},
+                      {'name': 'ns2.example.com', 'addresses': ['198.51.100.11']}]},
+        {'account': 'aws', 'nameservers': list(AWS_NS), 'domains': ['customer-d.org'],
+         'expected': [{'name': n, 'addresses': []} for n in AWS_NS]}]
+
+
+def test_a_snapshot_of_an_account_the_inventory_does_not_have_is_refused():
+    with pytest.raises(ValidationError, match=r"registrar_restore_snapshot domains\[0\].account: 'gone'"):
+        restore_plan({'domains': [{'account': 'gone', 'name': 'example.com'}]}, accounts_from([ALIBABA], {}))
+    with pytest.raises(ValidationError, match='is not a snapshot'):
+        restore_plan({'taken': 'then'}, accounts_from([ALIBABA], {}))

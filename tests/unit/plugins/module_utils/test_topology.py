@@ -295,3 +295,118 @@ def test_zone_names_normalises_and_names_both_spellings_of_a_duplicate():
     assert zone_names(zones) == [('example.com', zones[0]), ('b.test', zones[1])]
     with pytest.raises(ValidationError, match=r"zones\[1\].name: 'EXAMPLE.com' is the same zone as 'example.com' \(zones\[0\]\)"):
         zone_names([{'name': 'example.com'}, {'name': 'EXAMPLE.com'}], field='zones')
+
+
+# -- removing zones -----------------------------------------------------------
+
+OURS = ['ns1.example.com', 'ns2.example.com', 'ns3.example.com']
+
+
+def test_the_zones_to_remove_are_the_absent_ones_and_those_a_server_has_that_are_no_longer_listed():
+    t = topo([{'name': 'a.test'}, {'name': 'Gone.TEST.', 'state': 'absent'}])
+    assert t.zones_to_remove(['a.test', 'dropped.test', 'DROPPED.test.', 'gone.test']) == ['gone.test', 'dropped.test']
+    assert t.zones_to_remove([]) == ['gone.test']
+    assert topo([{'name': 'a.test'}]).zones_to_remove(['a.test']) == []
+
+
+def test_removing_a_zone_the_registry_still_delegates_here_is_refused_naming_the_domain_and_its_name_servers():
+    t = topo([{'name': 'a.test'}, {'name': 'gone.test', 'state': 'absent'}])
+    with pytest.raises(ValidationError) as info:
+        t.check_zone_removals(['gone.test', 'dropped.test'], {'gone.test': ['NS1.example.com.', 'ns9.other.test'],
+                                                              'dropped.test': OURS})
+    message = str(info.value)
+    assert message.startswith("nameserver_zones: 'gone.test' is delegated to ns1.example.com, ns9.other.test at the "
+                              "registry now (so are dropped.test to ns1.example.com, ns2.example.com, ns3.example.com)")
+    assert 'registrar_remove_delegated_zones' in message
+
+
+def test_a_hidden_servers_name_counts_as_ours():
+    t = topo([], hosts=[NS1, NS2, HIDDEN])
+    with pytest.raises(ValidationError, match='gone.test'):
+        t.check_zone_removals(['gone.test'], {'gone.test': ['hidden.example.com']})
+
+
+def test_removal_goes_through_once_the_domain_points_elsewhere_or_when_allowed_by_name():
+    t = topo([{'name': 'gone.test', 'state': 'absent'}])
+    assert t.check_zone_removals(['gone.test'], {'gone.test': ['dns1.hichina.com', 'dns2.hichina.com']}) == []
+    assert t.check_zone_removals(['gone.test'], {'gone.test': OURS}, allowed=['Gone.Test.']) == []
+    with pytest.raises(ValidationError, match='gone.test'):
+        t.check_zone_removals(['gone.test'], {'gone.test': OURS}, allowed=['other.test'])
+
+
+def test_a_removed_zone_no_account_holds_is_returned_unchecked():
+    t = topo([{'name': 'gone.test', 'state': 'absent'}])
+    assert t.check_zone_removals(['gone.test', 'elsewhere.test'], {'gone.test': []}) == ['elsewhere.test']
+
+
+def test_the_allowed_list_must_be_a_list():
+    with pytest.raises(ValidationError, match='registrar_remove_delegated_zones'):
+        topo([]).check_zone_removals([], {}, allowed='gone.test')
+
+
+# -- a server that leaves: retiring, then absent ------------------------------
+
+def test_a_retiring_server_leaves_every_ns_set_but_keeps_serving_and_its_glue():
+    t = topo([{'name': 'a.test'}, {'name': 'b.test', 'secondaries': ['ns2', 'ns3']}],
+             hosts=[NS1, NS2, host('ns3', nameserver_state='retiring'), host('ns4')])
+    assert [g['nameservers'] for g in t.delegation_groups()] == [
+        ['ns1.example.com', 'ns2.example.com', 'ns4.example.com'], ['ns1.example.com', 'ns2.example.com']]
+    assert t.host_plan('ns3')['zones'] == [{'name': 'a.test', 'type': 'secondary', 'peers': 'from-ns1'},
+                                           {'name': 'b.test', 'type': 'secondary', 'peers': 'from-ns1'}]
+    assert [s.name for s in t.glued] == ['ns1.example.com', 'ns2.example.com', 'ns3.example.com', 'ns4.example.com']
+    assert [g['name'] for g in t.glue(['example.com'])] == [s.name for s in t.glued]
+    expected = [s['name'] for s in t.registrar_inventory()['expected']]
+    assert expected == ['ns1.example.com', 'ns2.example.com', 'ns4.example.com']
+
+
+def test_an_absent_server_serves_nothing_and_loses_its_glue():
+    t = topo([{'name': 'a.test'}], hosts=[NS1, NS2, host('ns3', nameserver_state='absent', nameserver_primary=True),
+                                          host('ns4')])
+    assert t.default_primaries == ['ns1']
+    assert t.host_plan('ns3')['zones'] == []
+    assert t.host_plan('ns1')['zones'] == [{'name': 'a.test', 'type': 'primary', 'peers': 'to-ns2-ns4'}]
+    assert [s.host for s in t.glued] == ['ns1', 'ns2', 'ns4']
+    assert [s.host for s in t.absent_servers] == ['ns3']
+
+
+def test_the_state_of_a_server_is_one_of_present_retiring_absent():
+    assert error([], hosts=[NS1, host('ns2', nameserver_state='gone')]).startswith(
+        "nameserver_state of ns2: 'gone' is not one of present, retiring, absent")
+
+
+def test_a_retiring_server_that_is_the_only_primary_of_a_zone_is_refused():
+    retiring_primary = host('ns1', nameserver_primary=True, nameserver_state='retiring')
+    message = error([{'name': 'a.test'}], hosts=[retiring_primary, NS2, NS3, host('ns4')])
+    assert message.startswith("nameserver_state of ns1: 'retiring' leaves zone a.test without a primary")
+    # One of two primaries may leave.
+    topo([{'name': 'a.test', 'primaries': ['ns1', 'ns2']}],
+         hosts=[host('ns1', nameserver_state='retiring'), NS2, NS3, host('ns4')])
+
+
+def test_a_zone_naming_an_absent_server_is_refused():
+    message = error([{'name': 'a.test', 'secondaries': ['ns2', 'ns3']}],
+                    hosts=[NS1, NS2, host('ns3', nameserver_state='absent'), host('ns4')])
+    assert message.startswith("nameserver_zones (zone a.test) secondaries: 'ns3' has nameserver_state: absent")
+
+
+def test_leaving_is_refused_when_a_zone_would_keep_fewer_than_two_published_servers():
+    topo([{'name': 'a.test'}], hosts=[NS1, NS2, host('ns3', nameserver_state='retiring')])  # two stay
+    message = error([{'name': 'a.test'}], hosts=[NS1, host('ns2', nameserver_state='absent'),
+                                                 host('ns3', nameserver_state='retiring')])
+    assert message.startswith("nameserver_state: 'ns2 (absent), ns3 (retiring)' would leave zone a.test with 1 "
+                              "published name server(s) (ns1.example.com)")
+    message = error([{'name': 'a.test', 'secondaries': ['ns2']}], hosts=[NS1, host('ns2', nameserver_state='retiring'),
+                                                                         NS3])
+    assert message.startswith("nameserver_state: 'ns2 (retiring)' would leave zone a.test with 1 published name "
+                              "server(s) (ns1.example.com)")
+
+
+def test_an_absent_server_needs_its_hold_down_passed_and_no_delegation_naming_it():
+    t = topo([{'name': 'a.test'}], hosts=[NS1, NS2, NS3, host('ns4', nameserver_state='absent')])
+    with pytest.raises(ValidationError, match='comes before retiring'):
+        t.check_absent_servers({'ns4': None}, {})
+    with pytest.raises(ValidationError, match="nameserver_state of ns4: 'absent' is 60 second"):
+        t.check_absent_servers({'ns4': 60}, {})
+    with pytest.raises(ValidationError, match='still delegates a.test to ns4.example.com'):
+        t.check_absent_servers({'ns4': 0}, {'a.test': ['ns1.example.com', 'NS4.example.com.'], 'b.test': []})
+    t.check_absent_servers({'ns4': 0}, {'a.test': ['ns1.example.com', 'ns2.example.com', 'ns3.example.com']})

@@ -156,3 +156,14 @@ def test_bad_zones_fail_before_anything_is_written(tmp_path, capsys, checker, zo
     result = run(capsys, tmp_path / 'zones', checker, zones=zones)
     assert result['failed'] and message in result['msg'], result['msg']
     assert not (tmp_path / 'zones').exists()
+
+
+def test_a_retiring_server_leaves_the_ns_records_but_keeps_its_address_records(tmp_path, capsys, checker):
+    servers = SERVERS + [{'host': 'ns3', 'name': 'ns3.example.com', 'addresses': ['198.51.100.12'], 'state': 'retiring'},
+                         {'host': 'ns4', 'name': 'ns4.example.com', 'addresses': ['198.51.100.13'], 'state': 'absent'}]
+    run(capsys, tmp_path, checker, servers=servers)
+    text = (tmp_path / 'example.com.zone').read_text()
+    ns_records = sorted(line.split()[-1] for line in text.splitlines() if '\tNS\t' in line)
+    assert ns_records == ['ns1.example.com.', 'ns2.example.net.']
+    assert 'ns3.example.com.\tIN\tA\t198.51.100.12' in text  # resolvers may still ask ns3 until the hold-down has passed
+    assert 'ns4' not in text
