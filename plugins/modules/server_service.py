@@ -52,6 +52,13 @@ options:
     description: The daemon's pid file; it tells whether the daemon runs, and which process must be gone before the start.
     type: path
     required: true
+  process:
+    description:
+      - The name of the daemon's process (C(named), C(nsd), C(knotd)), for a daemon that writes no pid file when
+        its init system runs it in the foreground (Knot DNS under systemd); the oldest such process whose parent
+        is not one too is the daemon. Empty - the pid file alone.
+    type: str
+    default: ''
   before_restart:
     description: A command (argv) to run before the daemon is stopped, e.g. to write transferred zones to disk.
     type: list
@@ -152,14 +159,38 @@ def alive(pid):
         return True
 
 
-def running_pid(pid_file):
-    """The pid in ``pid_file`` when that process runs, else 0."""
+def running_pid(pid_file, process=''):
+    """The pid in ``pid_file`` when that process runs, else the daemon found by its process name, else 0."""
     try:
         with open(pid_file) as handle:
             pid = int(handle.read().split()[0])
     except (IOError, OSError, ValueError, IndexError):
-        return 0
-    return pid if alive(pid) else 0
+        pid = 0
+    if pid and alive(pid):
+        return pid
+    return daemon_by_name(process) if process else 0
+
+
+def process_status(pid):
+    """(name, parent pid) of a process, from /proc/PID/stat; None when it is gone."""
+    try:
+        with open('/proc/%d/stat' % pid) as handle:
+            head, tail = handle.read().rsplit(')', 1)
+    except (IOError, OSError, ValueError):
+        return None
+    fields = tail.split()
+    return head.split('(', 1)[1], int(fields[1]), fields[0]
+
+
+def daemon_by_name(process):
+    """The oldest live process named ``process`` whose parent is not one too (NSD's children are 'nsd' too)."""
+    for pid in sorted(int(entry) for entry in os.listdir('/proc') if entry.isdigit()):
+        status = process_status(pid)
+        if status and status[0] == process and status[2] != 'Z':
+            parent = process_status(status[1])
+            if not parent or parent[0] != process:
+                return pid
+    return 0
 
 
 def init_command(module, service, action):
@@ -203,6 +234,7 @@ def main():
             service=dict(type='str', required=True),
             state=dict(type='str', required=True, choices=['started', 'restarted', 'ready']),
             pid_file=dict(type='path', required=True),
+            process=dict(type='str', default=''),
             before_restart=dict(type='list', elements='str', default=[]),
             addresses=dict(type='list', elements='str', required=True),
             port=dict(type='int', default=53),
@@ -213,7 +245,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    old_pid = running_pid(params['pid_file'])
+    old_pid = running_pid(params['pid_file'], params['process'])
     result = dict(changed=False, old_pid=old_pid, pid=old_pid)
     if params['state'] == 'ready' and not module.check_mode:
         wait(module, params, params['zones'], {}, time.monotonic(), result)
@@ -237,7 +269,7 @@ def main():
     started = time.monotonic()
     run(module, init_command(module, params['service'], 'start'), 'starting %s' % params['service'], result)
     wait(module, params, zones, minimum, started, result)
-    result.update(pid=running_pid(params['pid_file']), times=[began, time.time()])
+    result.update(pid=running_pid(params['pid_file'], params['process']), times=[began, time.time()])
     module.exit_json(**result)
 
 

@@ -125,3 +125,25 @@ def test_check_mode_starts_nothing(capsys, lab):
     result = run(capsys, lab, state='restarted', zones=['a.test'], _ansible_check_mode=True)
     assert result['changed'] and init_log(lab) == []
     assert not run(capsys, lab, state='ready', zones=['a.test'], _ansible_check_mode=True)['changed']
+
+
+def test_a_daemon_without_a_pid_file_is_found_by_its_process_name(tmp_path):
+    """Knot DNS run in the foreground by systemd writes no pid file: the daemon is the oldest process of its name
+    whose parent is not one too (its own children are not the daemon)."""
+    import shutil
+    import subprocess
+    program = str(tmp_path / 'dnsopsd-unit')
+    shutil.copy('/bin/sleep', program)
+    parent = subprocess.Popen([program, '30'])
+    try:
+        missing = str(tmp_path / 'none.pid')
+        assert server_service.running_pid(missing) == 0
+        assert server_service.running_pid(missing, 'dnsopsd-unit') == parent.pid
+        stale = tmp_path / 'stale.pid'
+        stale.write_text('999999999\n')
+        assert server_service.running_pid(str(stale), 'dnsopsd-unit') == parent.pid
+        assert server_service.running_pid(missing, 'no-such-daemon') == 0
+    finally:
+        parent.kill()
+        parent.wait()
+    assert server_service.running_pid(str(tmp_path / 'none.pid'), 'dnsopsd-unit') == 0
