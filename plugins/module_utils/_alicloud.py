@@ -206,6 +206,9 @@ class AlicloudInfo(ProviderInfo):
     def create(self, options):
         return AlicloudRegistrar(options)
 
+    def already_exists(self, error_text):
+        return bool(error_text) and 'already exist' in _text(error_text).lower()
+
 
 PROVIDER = AlicloudInfo()
 
@@ -620,9 +623,6 @@ class AlicloudRegistrar(Registrar):
         # 2018-01-29 takes no Ip for a deletion (only Domain-intl 2017-12-18 does).
         params = {'InstanceId': self._instance_id(domain), 'DnsName': host_label(domain.name, name)}
         return self._write('SaveSingleTaskForDeletingDnsHost', params, 'domain %s' % domain.name)
-
-    def already_exists(self, error_text):
-        return bool(error_text) and 'already exist' in _text(error_text).lower()
 
     # -- delegation ------------------------------------------------------------
 

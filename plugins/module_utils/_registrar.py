@@ -357,6 +357,10 @@ class ProviderInfo(object):
         """The Registrar, from a dict of the generic options and this provider's own."""
         raise NotImplementedError
 
+    def already_exists(self, error_text):
+        """Whether the registry's ``error_text`` says that an object a create was about already exists."""
+        return False
+
 
 # ---------------------------------------------------------------------------
 # The registrar
@@ -428,8 +432,9 @@ class Registrar(object):
         in check mode. Most registrars have no such rule."""
 
     def already_exists(self, error_text):
-        """Whether the registry's ``error_text`` says that an object a create was about already exists."""
-        return False
+        """Whether the registry's ``error_text`` says that an object a create was about already exists
+        (``ProviderInfo.already_exists``)."""
+        return self.info.already_exists(error_text)
 
     def write_nameservers(self, domain_names, nameservers):
         """One write delegating ``domain_names`` (at most max_domains_per_nameserver_change) to
@@ -514,45 +519,34 @@ class Registrar(object):
         A failed task does not stop the polling of the others: the error raised at the
         end (TaskFailed when any task failed, else TaskTimeout) names every failure and
         every unfinished domain, and carries the outcome of every task in ``tasks``.
+        The rounds are ``TaskWait``'s, which the action plugins also drive (to show each round).
         """
         deadline = self.clock() + timeout
-        order = _unique(task_ids)
-        pending = list(order)
-        last = {}
+        wait = TaskWait(task_ids)
         delay = POLL_FIRST_DELAY
-        while pending:
-            for task_id in list(pending):
-                details = self.task_details(task_id)
-                last[task_id] = details
-                if details and all(self._finished(d) for d in details):
-                    pending.remove(task_id)
+        while True:
+            wait.update(self.task_states(wait.pending))
             remaining = deadline - self.clock()
-            if not pending or remaining <= 0:
+            if not wait.pending or remaining <= 0:
                 break
             self.sleep(min(delay, remaining))
             delay = min(delay * 2, POLL_MAX_DELAY)
+        return wait.outcome(self.info.task_noun, timeout)
 
-        tasks = []
-        for task_id in order:
-            details = last.get(task_id, [])
-            if task_id in pending:
-                status = 'unfinished'
+    def task_states(self, task_ids):
+        """One round: the state of each task, as dicts ``task_id``, ``status`` (success, failure,
+        unfinished), ``details`` (as task_details) and ``text`` (what failed or is still pending)."""
+        states = []
+        for task_id in task_ids:
+            details = self.task_details(task_id)
+            if not details or not all(self._finished(d) for d in details):
+                status, text = 'unfinished', self._pending_text(details)
             elif any(d['status'] in self.detail_failure for d in details):
-                status = 'failure'
+                status, text = 'failure', self._failure_text(details)
             else:
-                status = 'success'
-            tasks.append({'task_id': task_id, 'status': status, 'details': details})
-        failed = [t for t in tasks if t['status'] == 'failure']
-        if not failed and not pending:
-            return dict((t['task_id'], t['details']) for t in tasks)
-
-        noun = self.info.task_noun
-        texts = ['%s %s failed: %s' % (noun, t['task_id'], self._failure_text(t['details'])) for t in failed]
-        if pending:
-            texts.append('%s%s not finished after %g s: %s' % (
-                noun, '' if len(pending) == 1 else 's', timeout,
-                '; '.join('%s: %s' % (task_id, self._pending_text(last.get(task_id))) for task_id in pending)))
-        raise tasks_error(tasks, '; '.join(texts))
+                status, text = 'success', ''
+            states.append({'task_id': task_id, 'status': status, 'details': details, 'text': text})
+        return states
 
     def _finished(self, detail):
         return detail['status'] in self.detail_success or detail['status'] in self.detail_failure
@@ -574,6 +568,49 @@ class Registrar(object):
         if len(unfinished) > limit:
             text += ' and %d more' % (len(unfinished) - limit)
         return text
+
+
+class TaskWait(object):
+    """A wait for a batch of registry tasks, round by round: ``update`` with a round's
+    ``Registrar.task_states``, ``progress`` says what is pending, ``outcome`` ends it.
+
+    Knows nothing of time or of the registry, so ``Registrar.wait_tasks`` (inside a module) and an
+    action plugin (polling through the module registry_task_info, showing a line per round) share it.
+    """
+
+    def __init__(self, task_ids):
+        self.order = _unique(task_id for task_id in task_ids if task_id)
+        self.pending = list(self.order)
+        self.states = dict((task_id, {'task_id': task_id, 'status': 'unfinished', 'details': [],
+                                      'text': 'no per-domain details reported yet'}) for task_id in self.order)
+
+    def update(self, states):
+        """Take one round's states; a task that finished (success or failure) is not polled again."""
+        for state in states:
+            self.states[state['task_id']] = state
+            if state['status'] != 'unfinished' and state['task_id'] in self.pending:
+                self.pending.remove(state['task_id'])
+
+    def progress(self, noun):
+        """One line: how many tasks are pending, and for each what is."""
+        return '%d of %d %ss pending: %s' % (
+            len(self.pending), len(self.order), noun,
+            '; '.join('%s %s' % (task_id, self.states[task_id]['text']) for task_id in self.pending))
+
+    def outcome(self, noun, timeout):
+        """The details of every task keyed by task id, once all succeeded; else the error naming every
+        failure and every unfinished domain (TaskFailed when any task failed, else TaskTimeout)."""
+        tasks = [dict((key, self.states[task_id][key]) for key in ('task_id', 'status', 'details'))
+                 for task_id in self.order]
+        failed = [self.states[t['task_id']] for t in tasks if t['status'] == 'failure']
+        if not failed and not self.pending:
+            return dict((t['task_id'], t['details']) for t in tasks)
+        texts = ['%s %s failed: %s' % (noun, t['task_id'], t['text']) for t in failed]
+        if self.pending:
+            texts.append('%s%s not finished after %g s: %s' % (
+                noun, '' if len(self.pending) == 1 else 's', timeout,
+                '; '.join('%s: %s' % (task_id, self.states[task_id]['text']) for task_id in self.pending)))
+        raise tasks_error(tasks, '; '.join(texts))
 
 
 def _unique(items):

@@ -175,3 +175,37 @@ class RegistrarModule(object):
             self.module.fail_json(msg=self.failure_message(exc), **self.failure_result(exc))
         result['registrar_calls'] = self.calls()
         self.module.exit_json(**result)
+
+
+# ---------------------------------------------------------------------------
+# A create that lost a race: explained the same way after the module's own wait or the action plugin's
+# ---------------------------------------------------------------------------
+
+def says_already_exists(info, exc):
+    """Whether ``exc`` (refusing a create, or its failed tasks) says that the object already exists (``info``:
+    the registrar's ProviderInfo)."""
+    texts = [exc.message]
+    for task in getattr(exc, 'tasks', None) or []:
+        texts.extend(detail.get('error') for detail in task['details'] if task['status'] == 'failure')
+    return any(info.already_exists(text) for text in texts if text)
+
+
+def explain_glue_race(info, exc, host, domain):
+    """A create of glue ``host`` that the registry refused, or failed, because the host already exists,
+    although this run read the hosts of ``domain`` just before and did not find it: another change is in
+    progress. Rewrites the message of ``exc`` when so."""
+    if says_already_exists(info, exc):
+        exc.set_message('glue host %s was not there when this run read the hosts of %s, and now the registry says '
+                        'it already exists: another change to it is in progress (another run, a person, or an '
+                        'earlier attempt whose answer was lost); run again once it has finished, and this run '
+                        'converges; %s' % (host, domain, exc.message))
+
+
+def explain_ds_race(info, exc):
+    """An add of a DS the registry refuses, or fails, because the DS already exists, though this run read the
+    domain's DS records just before and did not find it: another change is in progress."""
+    if says_already_exists(info, exc):
+        exc.set_message('a DS record this run did not find when it read the registry now exists: another change to '
+                        'the domain is in progress (another run, a person, or an earlier attempt whose answer was '
+                        'lost); run again once it has finished, and this run converges; %s' % exc.message)
+

@@ -276,6 +276,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar impo
 )
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_module import (
     RegistrarModule,
+    explain_ds_race,
     registrar_argument_spec,
     wait_argument_spec,
 )
@@ -490,7 +491,7 @@ def execute(rmod, plans):
             try:
                 step.task_id = send(rmod, plan.name, step)
             except RegistrarError as exc:
-                explain_race(registrar, exc)
+                explain_ds_race(rmod.info, exc)
                 raise
             done.append(step.as_dict(plan.name))
             rmod.wrote([step.task_id], changes=list(done))
@@ -500,20 +501,8 @@ def execute(rmod, plans):
             try:
                 registrar.wait_tasks(task_ids, max(deadline - registrar.clock(), 0))
             except TaskFailed as exc:
-                explain_race(registrar, exc)
+                explain_ds_race(rmod.info, exc)
                 raise
-
-
-def explain_race(registrar, exc):
-    """An add the registry refuses, or fails, because the DS already exists, though this run read the
-    domain's DS records just before and did not find it: another change is in progress."""
-    texts = [exc.message]
-    for task in getattr(exc, 'tasks', None) or []:
-        texts.extend(detail.get('error') for detail in task['details'] if task['status'] == 'failure')
-    if any(registrar.already_exists(text) for text in texts if text):
-        exc.set_message('a DS record this run did not find when it read the registry now exists: another change to '
-                        'the domain is in progress (another run, a person, or an earlier attempt whose answer was '
-                        'lost); run again once it has finished, and this run converges; %s' % exc.message)
 
 
 # ---------------------------------------------------------------------------

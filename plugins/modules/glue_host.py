@@ -220,6 +220,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._glue import (
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar import GLUE_HOSTS, RegistrarError
 from ansible_collections.dnsops.nameservers.plugins.module_utils._registrar_module import (
     RegistrarModule,
+    explain_glue_race,
     registrar_argument_spec,
     wait_argument_spec,
 )
@@ -285,21 +286,10 @@ def write(rmod, action, domain, name, ips):
         task_id = rmod.write(sent, summary, func, domain, name, ips)
         rmod.wait_for([task_id], task_id=task_id, host=name)
     except RegistrarError as exc:
-        if action == 'create' and lost_race(registrar, exc):
-            exc.set_message('glue host %s was not there when this run read the hosts of %s, and now the registry says '
-                            'it already exists: another change to it is in progress (another run, a person, or an '
-                            'earlier attempt whose answer was lost); run again once it has finished, and this run '
-                            'converges; %s' % (name, domain.name, exc.message))
+        if action == 'create':
+            explain_glue_race(rmod.info, exc, name, domain.name)
         raise
     return task_id
-
-
-def lost_race(registrar, exc):
-    """Whether ``exc`` (refusing a create, or its failed task) says that the host already exists."""
-    texts = [exc.message]
-    for task in getattr(exc, 'tasks', None) or []:
-        texts.extend(detail.get('error') for detail in task['details'] if task['status'] == 'failure')
-    return any(registrar.already_exists(text) for text in texts if text)
 
 
 def manage(rmod):

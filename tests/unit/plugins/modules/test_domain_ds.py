@@ -114,6 +114,9 @@ class MemoryInfo(ProviderInfo):
     def create(self, options):
         return self.registrar_class(self, options)
 
+    def already_exists(self, error_text):
+        return 'already exists' in error_text
+
 
 class MemoryRegistrar(Registrar):
     detail_success = frozenset(['done'])
@@ -164,9 +167,6 @@ class MemoryRegistrar(Registrar):
         if self.registry.polls[task_id] < 2:
             return [{'domain': self.registry.tasks[task_id]['domain'], 'status': 'running', 'error': None}]
         return [dict(self.registry.tasks[task_id])]
-
-    def already_exists(self, error_text):
-        return 'already exists' in error_text
 
 
 class TagRegistrar(MemoryRegistrar):
