@@ -84,6 +84,9 @@ options:
         (RV(tasks)), because the registry accepted the change.
       - With V(false), the module returns as soon as the registry has accepted the task; the change
         may still fail later, and a rerun made before the task has finished sees the old state.
+      - While it waits, the module's action plugin shows a line per polling round (in C(ansible-playbook)'s and
+        AWX's output), naming the tasks still pending and their domains; it reads them with
+        M(dnsops.nameservers.registry_task_info). With C(async), the module waits alone, without these lines.
     type: bool
     default: true
   wait_timeout:

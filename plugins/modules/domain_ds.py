@@ -29,7 +29,8 @@ description:
     RSASHA1, ECC-GOST and unassigned numbers are refused.
   - New records are published before old ones are removed, and a domain's next write waits until the registry
     has finished its previous task, so a key rollover (O(exclusive=true) with the new key's DS) never leaves
-    the domain without the new DS.
+    the domain without the new DS. The progress lines of O(wait) cover the last of these rounds; the module
+    waits for the earlier ones itself, without a line.
   - A DS the registry has that is not listed is kept, and returned in RV(unlisted), unless O(exclusive=true).
 author:
   - dnsops.nameservers maintainers (@dnsops)
