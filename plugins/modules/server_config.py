@@ -59,19 +59,20 @@ options:
     type: list
     elements: dict
     default: []
-    suboptions:
+    # sensitive_files takes the same suboptions (a YAML alias of these).
+    suboptions: &file_suboptions
       path:
         description: Where the file lives.
         type: path
         required: true
       content:
-        description: Its text (or give O(files[].src)).
+        description: Its text (or give C(src)).
         type: str
       src:
         description: A template (searched in C(templates/) of the role or playbook) rendered on the controller into the content.
         type: path
       vars:
-        description: Variables for O(files[].src) besides the task's.
+        description: Variables for C(src) besides the task's.
         type: dict
       owner:
         description: Its owner.
@@ -104,43 +105,7 @@ options:
     type: list
     elements: dict
     default: []
-    suboptions:
-      path:
-        description: Where the file lives.
-        type: path
-        required: true
-      content:
-        description: Its text (or give O(files[].src)).
-        type: str
-      src:
-        description: A template (searched in C(templates/) of the role or playbook) rendered on the controller into the content.
-        type: path
-      vars:
-        description: Variables for O(files[].src) besides the task's.
-        type: dict
-      owner:
-        description: Its owner.
-        type: str
-      group:
-        description: Its group.
-        type: str
-      mode:
-        description: Its mode.
-        type: str
-        default: '0640'
-      checked:
-        description: The checker reads this file.
-        type: bool
-        default: true
-      backup:
-        description: Keep a backup of the file it replaces.
-        type: bool
-        default: false
-      apply:
-        description: What a change of this file needs.
-        type: str
-        choices: [restart, reconfig]
-        default: reconfig
+    suboptions: *file_suboptions
   staging_dir:
     description: Where the checked files are staged before the checker runs (created when missing).
     type: path
