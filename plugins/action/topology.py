@@ -9,8 +9,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
@@ -24,6 +22,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._topology impor
     listen_addresses,
     zone_names,
 )
+from ansible_collections.dnsops.nameservers.plugins.plugin_utils._plain import plain as _plain, plain_without_templates
 
 # The host variables the model reads, as the role's defaults would give them.
 HOST_VARIABLES = ('nameserver_name', 'nameserver_addresses', 'nameserver_hidden', 'nameserver_port',
@@ -33,28 +32,6 @@ ARGS = ('view', 'group', 'primary_group', 'zones', 'catalog', 'catalog_zone_suff
         'catalog_consumer', 'require_addresses', 'settings', 'registered', 'registrar_domains', 'allow_single',
         'current_glue', 'zone_entry', 'zone_entry_values', 'accounts', 'found', 'deployed', 'removal_found',
         'remove_allowed', 'delete_orphans', 'hold_down_left', 'restore')
-
-
-def _plain(value):
-    """Host variables as plain Python data (lists, dicts, strings, numbers)."""
-    if isinstance(value, dict):
-        return dict((to_text(k), _plain(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
-        return value
-    return to_text(value)
-
-
-def _plain_without_templates(value):
-    """``value`` as plain data when no template marker is anywhere in it, else None (one pass in C)."""
-    try:
-        text = json.dumps(value)
-    except (TypeError, ValueError):
-        return None
-    if '{{' in text or '{%' in text or '{#' in text:
-        return None
-    return json.loads(text)
 
 
 def _fact_addresses(facts):
@@ -99,7 +76,7 @@ class ActionModule(ActionBase):
     def _resolve(self, value):
         """A variable's value, templated only where it holds a template: thousands of zones are read as they
         are, where templating every element would cost about a millisecond per zone."""
-        plain = _plain_without_templates(value)
+        plain = plain_without_templates(value)
         if plain is not None:
             return plain
         return _plain(self._templar.template(value))

@@ -9,29 +9,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import re
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.dnsops.nameservers.plugins.plugin_utils._plain import plain_without_templates
+
 
 # "{{ nameserver_zones }}": an option that names one variable and nothing else.
 _BARE_VARIABLE = re.compile(r'^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$')
-
-
-def _plain_without_templates(value):
-    """``value`` as plain lists, dicts and strings when no template marker is anywhere in it, else None.
-    One pass through the JSON encoder in C: far cheaper than visiting thousands of zones in Python, and
-    plain data is encoded for the module and passed between Ansible's processes much faster."""
-    try:
-        text = json.dumps(value)
-    except (TypeError, ValueError):
-        return None
-    if '{{' in text or '{%' in text or '{#' in text:
-        return None
-    return json.loads(text)
 
 
 class ActionModule(ActionBase):
@@ -47,7 +35,7 @@ class ActionModule(ActionBase):
             match = _BARE_VARIABLE.match(value.strip())
             variables = getattr(templar, 'available_variables', None) or {}
             raw = variables.get(match.group(1)) if match else None
-            plain = _plain_without_templates(raw) if isinstance(raw, list) else None
+            plain = plain_without_templates(raw) if isinstance(raw, list) else None
             if plain is not None:
                 return plain
         return super(ActionModule, cls).finalize_task_arg(name, value, templar, context)

@@ -3,7 +3,7 @@
 # DS published by submitting the key, a rerun without writes, a rollover (add, wait, remove), removal,
 # check and diff mode, and input only Route 53 Domains refuses, refused before any call naming it.
 set -eux
-source ../setup_route53domains_simulator/files/simulator.sh
+source ../setup_registrar_simulator/files/simulator.sh
 work="$(mktemp -d)"
 python3 keys.py "${work}/seed.json" "${work}/keys.json"
 start_route53_simulator "${work}/seed.json"

@@ -2,7 +2,7 @@
 # glue_host and glue_host_info with registrar route53domains against the Route 53 Domains simulator:
 # glue as GlueIps in the parent's list, rerun, check and diff mode, in use, delete, credentials.
 set -eux
-source ../setup_route53domains_simulator/files/simulator.sh
+source ../setup_registrar_simulator/files/simulator.sh
 start_route53_simulator "$(pwd)/seed.json"
 ansible-playbook -i localhost, -c local playbook.yml -e "@${SIM_VARS}" "$@"
 

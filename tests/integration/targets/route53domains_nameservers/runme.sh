@@ -2,7 +2,7 @@
 # domain_nameservers with registrar route53domains: many domains, one operation each, reruns that
 # write nothing, check and diff mode, and input only Route 53 Domains refuses, refused before any call.
 set -eux
-source ../setup_route53domains_simulator/files/simulator.sh
+source ../setup_registrar_simulator/files/simulator.sh
 seed="$(mktemp)"
 python3 - "${seed}" <<'PY'
 import json, sys

@@ -8,10 +8,9 @@ source ../setup_registrar_simulator/files/simulator.sh
 start_simulator "$(pwd)/seed-alicloud.json"
 ALI_PID=${SIM_PID} ALI_DIR=${SIM_DIR} ALI_VARS=${SIM_VARS}
 SIM_PID=
-source ../setup_route53domains_simulator/files/simulator.sh
 start_route53_simulator "$(pwd)/seed-route53domains.json"
 stop_both() {
-    stop_route53_simulator
+    stop_simulator
     SIM_PID=${ALI_PID} SIM_DIR=${ALI_DIR}
     stop_simulator
 }

@@ -9,13 +9,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import socket
-import threading
-
 import dns.flags
 import dns.message
 import dns.rcode
-import dns.rrset
 import pytest
 
 from ansible_collections.dnsops.nameservers.plugins.module_utils._soa_probe import (
@@ -24,18 +20,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._soa_probe impo
     soa_query,
     wait_until_served,
 )
-
-
-def reply(query_wire, authoritative=True, rcode=dns.rcode.NOERROR, serial=7):
-    query = dns.message.from_wire(query_wire)
-    response = dns.message.make_response(query)
-    response.set_rcode(rcode)
-    if authoritative:
-        response.flags |= dns.flags.AA
-    if rcode == dns.rcode.NOERROR and serial is not None:
-        name = query.question[0].name
-        response.answer.append(dns.rrset.from_text(name, 3600, 'IN', 'SOA', 'ns1.%s hostmaster.%s %d 1 2 3 4' % (name, name, serial)))
-    return response.to_wire()
+from ansible_collections.dnsops.nameservers.tests.unit.plugins.soa_responder import SoaResponder, reply
 
 
 def test_the_query_is_a_soa_question_without_recursion():
@@ -56,41 +41,17 @@ def test_an_answer_gives_its_id_authority_rcode_and_serial_through_compressed_na
         parse_answer(soa_query(1, 'a.test'))
 
 
-class ScriptedServer(object):
-    """A UDP server on loopback answering by zone: 'serve' (AA, serial), 'refuse', or 'drop-once'."""
+def ScriptedServer(script):
+    """A SoaResponder answering by zone: 'serve' (AA, serial 7), 'refuse', or 'drop-once' (then 'serve')."""
+    script = dict(script)
 
-    def __init__(self, script):
-        self.script = dict(script)
-        self.seen = []
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(('127.0.0.1', 0))
-        self.port = self.sock.getsockname()[1]
-        self.sock.settimeout(0.2)
-        self.running = True
-        self.thread = threading.Thread(target=self.serve)
-        self.thread.start()
-
-    def serve(self):
-        while self.running:
-            try:
-                data, peer = self.sock.recvfrom(512)
-            except socket.timeout:
-                continue
-            zone = dns.message.from_wire(data).question[0].name.to_text(omit_final_dot=True)
-            self.seen.append(zone)
-            action = self.script.get(zone, 'refuse')
-            if action == 'drop-once':
-                self.script[zone] = 'serve'
-                continue
-            if action == 'serve':
-                self.sock.sendto(reply(data), peer)
-            else:
-                self.sock.sendto(reply(data, authoritative=False, rcode=dns.rcode.REFUSED), peer)
-
-    def stop(self):
-        self.running = False
-        self.thread.join()
-        self.sock.close()
+    def answer(zone):
+        action = script.get(zone, 'refuse')
+        if action == 'drop-once':
+            script[zone] = 'serve'
+            return None
+        return action
+    return SoaResponder(answer)
 
 
 def test_one_round_asks_a_thousand_zones_on_one_socket():

@@ -12,54 +12,25 @@ __metaclass__ = type
 
 import json
 import os
-import socket
-import threading
 
-import dns.flags
-import dns.message
-import dns.rrset
 import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.dnsops.nameservers.plugins.modules import server_service
+from ansible_collections.dnsops.nameservers.tests.unit.plugins.soa_responder import SoaResponder
 
 
-class Server(object):
-    """Answers SOA with AA and serial 7 for the zones in ``served`` while the pid file names a live process."""
-
-    def __init__(self, pid_file, served):
-        self.pid_file, self.served = pid_file, served
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(('127.0.0.1', 0))
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.running = True
-        self.thread = threading.Thread(target=self.serve)
-        self.thread.start()
-
-    def serve(self):
-        while self.running:
-            try:
-                data, peer = self.sock.recvfrom(512)
-            except socket.timeout:
-                continue
-            if not server_service.running_pid(self.pid_file):
-                continue
-            query = dns.message.from_wire(data)
-            name = query.question[0].name
-            response = dns.message.make_response(query)
-            if name.to_text(omit_final_dot=True) in self.served:
-                response.flags |= dns.flags.AA
-                response.answer.append(dns.rrset.from_text(name, 60, 'IN', 'SOA', 'ns. h. 7 1 2 3 4'))
-            else:
-                response.set_rcode(5)
-            self.sock.sendto(response.to_wire(), peer)
-
-    def stop(self):
-        self.running = False
-        self.thread.join()
-        self.sock.close()
+def Server(pid_file, served):
+    """A SoaResponder serving the zones in ``served`` (AA, serial 7), refusing others, while the pid file names
+    a live process (silent otherwise, as a stopped daemon)."""
+    def answer(zone):
+        if not server_service.running_pid(pid_file):
+            return None
+        return 'serve' if zone in responder.served else 'refuse'
+    responder = SoaResponder(answer)
+    responder.served = served  # a test may stop serving a zone
+    return responder
 
 
 @pytest.fixture
