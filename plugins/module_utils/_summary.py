@@ -14,7 +14,10 @@
   (``name``, ``nameservers``, ``hosts`` [{name, ips}]), read at the end of the run;
 - ``checks``: ``delegation_check``'s zone reports (``zone``, ``ok``, ``serials``, ``findings``);
 - ``servers``: per inventory host ``{host, name, addresses, software, primary, hidden, zones, config}``, where
-  ``zones`` and ``config`` are what the nameserver role's zone_files and server_config tasks returned (or empty).
+  ``zones`` and ``config`` are what the nameserver role's zone_files and server_config tasks returned (or empty);
+- ``failure`` (only when a step failed): ``step``, ``task`` and ``msg`` of the failure, the loop results of the
+  registrar role's writes so far (``glue``, ``delegations``, ``glue_delete``), and ``snapshot_taken`` and
+  ``snapshot_file``, to say how to roll back when the registry was changed.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -61,6 +64,7 @@ class Summary(object):
                     self.glue[_norm(host.get('name'))] = list(host.get('ips') or [])
         self.checks = dict((_norm(c.get('zone')), c) for c in data.get('checks') or [])
         self.servers = data.get('servers') or []
+        self.failure = data.get('failure') or None
 
     @property
     def would(self):
@@ -68,6 +72,7 @@ class Summary(object):
 
     def lines(self):
         out = [self.headline()]
+        out += self.failure_lines()
         out += self.server_lines()
         out += self.glue_section()
         for account, domain in self.registry:
@@ -78,9 +83,56 @@ class Summary(object):
 
     def headline(self):
         what = 'dnsops.nameservers %s' % self.mode
+        if self.failure:
+            return '%s FAILED in %s%s: %s' % (what, self.failure.get('step') or 'a step',
+                                             ' (check mode)' if self.check_mode else '', self.failure.get('msg') or '')
         if self.check_mode:
             return '%s, CHECK MODE: nothing was changed; "would" is what a real run does' % what
         return what
+
+    # -- a failed run ---------------------------------------------------------------
+
+    def failure_lines(self):
+        """The failed task, what this run wrote to the registry before, and how to roll back when it wrote."""
+        if not self.failure:
+            return []
+        out = ['  failed task: %s' % (self.failure.get('task') or '?')]
+        written = self.written()
+        if self.check_mode or not written:
+            out.append('The registry was not changed by this run.')
+            return out
+        out.append('Changed at the registry by this run before the failure:')
+        out += ['  ' + line for line in written]
+        if self.failure.get('snapshot_file'):
+            how = '-e registrar_restore_file=%s' % self.failure['snapshot_file']
+        else:
+            how = ("-e registrar_restore_snapshot=... with this run's registrar_snapshot (set registrar_snapshot_file "
+                   "to save it next time)")
+        out.append('To put back what the registry had before this run: ansible-playbook -i INVENTORY '
+                   'dnsops.nameservers.restore %s (it first checks that the old name servers still answer)' % how)
+        return out
+
+    def written(self):
+        """A line per write the registry accepted (a failed task's too: its change may still be applied)."""
+        out = []
+        for kind in ('glue', 'delegations', 'glue_delete'):
+            for result in self.failure.get(kind) or []:
+                if not result.get('changed'):
+                    continue
+                item = result.get('item') or {}
+                account = ' (account %s)' % item['account'] if item.get('account') else ''
+                if kind == 'glue':
+                    verb = 'created' if not result.get('before') else 'changed'
+                    line = 'glue host %s %s: %s' % (item.get('name'), verb, ' '.join(item.get('addresses') or []))
+                elif kind == 'delegations':
+                    domains = result.get('changed_domains') or item.get('domains') or []
+                    line = '%s delegated to %s' % (_some(domains), _names(item.get('nameservers') or []))
+                else:
+                    line = 'glue host %s deleted' % item.get('name')
+                if result.get('failed'):
+                    line += ', accepted by the registry but its task did not succeed'
+                out.append(line + account)
+        return out
 
     # -- servers -----------------------------------------------------------------
 

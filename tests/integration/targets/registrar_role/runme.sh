@@ -18,3 +18,18 @@ grep -q 'not-registered.org: set NS to ns1.example.com, ns2.example.com, ns3.exa
 ansible-playbook -i inventory.yml -c local playbook.yml -e "@${SIM_VARS}" "$@"
 ansible-playbook -i inventory.yml -c local removals.yml -e "@${SIM_VARS}" -e @removals-vars.yml "$@"
 ansible-playbook -i inventory.yml -c local restore.yml -e "@${SIM_VARS}" "$@"
+
+# A run that fails in step 4 after its writes, on a fresh registry: the run fails, and its summary says where,
+# what it wrote before, and how to roll back.
+stop_simulator
+start_simulator "$(pwd)/seed.json"
+if ansible-playbook -i inventory.yml -c local failure.yml -e "@${SIM_VARS}" "$@" > "${SIM_DIR}/failure.out"; then
+    cat "${SIM_DIR}/failure.out"; echo 'the run did not fail'; exit 1
+fi
+cat "${SIM_DIR}/failure.out"
+grep -q 'dnsops.nameservers deploy FAILED in step 4, the delegation check: ' "${SIM_DIR}/failure.out"
+grep -q 'Changed at the registry by this run before the failure:' "${SIM_DIR}/failure.out"
+grep -q 'glue host ns3.example.com created: 198.51.100.12 (account ' "${SIM_DIR}/failure.out"
+grep -q 'customer-a.com.* delegated to ns1.example.com, ns2.example.com, ns3.example.com (account ' "${SIM_DIR}/failure.out"
+grep -q "dnsops.nameservers.restore -e registrar_restore_file=${SIM_DIR}/snapshot.json" "${SIM_DIR}/failure.out"
+grep -q 'The delegation check failed after this run changed the registry' "${SIM_DIR}/failure.out"

@@ -130,3 +130,44 @@ def test_planned_glue_in_a_domain_not_read_is_shown_too():
 
 def test_an_empty_input_is_a_headline():
     assert summary_lines({}) == ['dnsops.nameservers deploy']
+
+
+FAILED_DELEGATION = {
+    'step': 'step 3, the delegations', 'task': 'Point the domains at the published name servers',
+    'msg': 'The registry task did not succeed: registry task t2 failed: customer-a.com: locked',
+    'glue': [{'changed': True, 'before': {}, 'item': PLAN['glue'][0]},
+             {'changed': False, 'before': {'name': 'ns2.example.com'}, 'item': PLAN['glue'][1]}],
+    'delegations': [{'changed': True, 'failed': True, 'changed_domains': ['customer-a.com'],
+                     'item': PLAN['delegations'][0]}],
+    'glue_delete': [], 'snapshot_taken': True, 'snapshot_file': '/safe/registry.json',
+}
+
+
+def test_a_failed_run_says_where_what_it_wrote_before_and_how_to_roll_back():
+    lines = summary_lines({'plan': PLAN, 'registry': REGISTRY, 'failure': FAILED_DELEGATION})
+    assert lines[0] == ('dnsops.nameservers deploy FAILED in step 3, the delegations: The registry task did not '
+                        'succeed: registry task t2 failed: customer-a.com: locked')
+    assert lines[1] == '  failed task: Point the domains at the published name servers'
+    changed = lines.index('Changed at the registry by this run before the failure:')
+    assert lines[changed + 1:changed + 3] == [
+        '  glue host ns1.example.com created: 198.51.100.10 (account alibaba)',
+        '  customer-a.com delegated to ns1.example.com, ns2.example.com, accepted by the registry but its task did '
+        'not succeed (account alibaba)']
+    assert lines[changed + 3].startswith('To put back what the registry had before this run: ansible-playbook -i '
+                                         'INVENTORY dnsops.nameservers.restore -e registrar_restore_file=/safe/registry.json')
+    # The rest of the summary follows: the domains as the registry has them now.
+    assert any(line.startswith('customer-a.com  (Alibaba Cloud, account alibaba)') for line in lines)
+
+
+def test_a_run_that_failed_before_writing_says_the_registry_was_not_changed():
+    failure = dict(FAILED_DELEGATION, step='step 2, the glue hosts', glue=[{'changed': False, 'failed': True,
+                                                                            'item': PLAN['glue'][0]}], delegations=[])
+    lines = summary_lines({'plan': PLAN, 'failure': failure})
+    assert lines[0].startswith('dnsops.nameservers deploy FAILED in step 2, the glue hosts: ')
+    assert lines[2] == 'The registry was not changed by this run.'
+    assert not any('restore' in line for line in lines)
+
+
+def test_without_a_saved_snapshot_the_rollback_names_the_run_result():
+    lines = summary_lines({'plan': PLAN, 'failure': dict(FAILED_DELEGATION, snapshot_file='')})
+    assert any("registrar_restore_snapshot=... with this run's registrar_snapshot" in line for line in lines)
