@@ -111,7 +111,7 @@ class RegistryWaitAction(ActionBase):
         wait, delay, rounds, noun = TaskWait(task_ids), POLL_FIRST_DELAY, 0, 'registry task'
         started = self.clock()
         while True:
-            state = self._execute_module(module_name=TASK_MODULE, module_args=dict(poll_args, task_ids=wait.pending),
+            state = self._execute_module(module_name=TASK_MODULE, module_args=dict(poll_args, task_ids=list(wait.pending)),
                                          task_vars=task_vars)
             rounds += 1
             for kind, count in (state.get('registrar_calls') or {}).items():
