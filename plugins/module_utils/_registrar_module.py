@@ -208,4 +208,3 @@ def explain_ds_race(info, exc):
         exc.set_message('a DS record this run did not find when it read the registry now exists: another change to '
                         'the domain is in progress (another run, a person, or an earlier attempt whose answer was '
                         'lost); run again once it has finished, and this run converges; %s' % exc.message)
-

@@ -85,7 +85,7 @@ class Summary(object):
         what = 'dnsops.nameservers %s' % self.mode
         if self.failure:
             return '%s FAILED in %s%s: %s' % (what, self.failure.get('step') or 'a step',
-                                             ' (check mode)' if self.check_mode else '', self.failure.get('msg') or '')
+                                              ' (check mode)' if self.check_mode else '', self.failure.get('msg') or '')
         if self.check_mode:
             return '%s, CHECK MODE: nothing was changed; "would" is what a real run does' % what
         return what

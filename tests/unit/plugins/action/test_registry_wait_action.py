@@ -95,7 +95,7 @@ def test_the_module_runs_without_waiting_then_each_round_shows_what_is_pending(m
 
 def test_a_timeout_fails_as_the_module_does_with_every_task_outcome(monkeypatch):
     plugin, calls, shown, _clock = make_action(domain_nameservers, {'domains': ['a.com'], 'wait_timeout': 5}, NS_ANSWER,
-                                              lambda ids, n: [state(t, 'unfinished') for t in ids], monkeypatch)
+                                               lambda ids, n: [state(t, 'unfinished') for t in ids], monkeypatch)
     result = plugin.run(task_vars={})
     assert result['failed'] and result['changed'] and result['task_ids'] == ['t1', 't2']
     assert result['msg'] == ('The registry task did not succeed: registry tasks not finished after 5 s: '
