@@ -14,25 +14,9 @@ import copy
 
 from ansible_collections.dnsops.nameservers.plugins.action import domain_ds, domain_nameservers, glue_host
 from ansible_collections.dnsops.nameservers.plugins.plugin_utils import _registry_wait
+from ansible_collections.dnsops.nameservers.tests.unit.plugins.action.test_delegation_check_action import Clock, Task
 
 CONNECTION = {'endpoint': 'http://127.0.0.1:1/', 'access_key_id': 'id', 'access_key_secret': 'secret'}
-
-
-class Task(object):
-    def __init__(self, args):
-        self.args = args
-        self.async_val = 0
-
-
-class Clock(object):
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
 
 
 def state(task_id, status, domain='a.com'):
