@@ -13,5 +13,6 @@ grep -E '^\[localhost\] glue_host: every registry task finished after round [0-9
 grep -E '^\[localhost\] domain_nameservers: 1 of 1 registry tasks pending: [0-9a-f-]+ still pending: customer-a.com \((WAITING_EXECUTE|EXECUTING)\), customer-b.net' "${out}"
 grep -E '^\[localhost\] domain_ds: 1 of 1 registry tasks pending: [0-9a-f-]+ still pending: customer-a.com' "${out}"
 grep -E '^\[localhost\] domain_nameservers: wait_timeout passed after round [0-9]+' "${out}"
-test "$(grep -c '^\[localhost\] glue_host: ' "${out}")" -ge 3
+# At least one line while pending (above) and the closing line; how many rounds depends on the load.
+test "$(grep -c '^\[localhost\] glue_host: ' "${out}")" -ge 2
 if grep -q 'test-secret-do-not-print' "${out}"; then echo 'the secret was shown' >&2; exit 1; fi
