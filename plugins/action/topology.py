@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import time
 
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
@@ -19,9 +20,11 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._names import V
 from ansible_collections.dnsops.nameservers.plugins.module_utils._topology import (
     Topology,
     as_bool,
+    as_int,
     as_list,
     check_settings,
     listen_addresses,
+    move_hold_down,
     zone_names,
 )
 
@@ -167,10 +170,15 @@ class ActionModule(ActionBase):
             plan['zone_entries'] = topology.zone_entries(plan, _plain(args['zone_entry']), _plain(args.get('zone_entry_values') or {}))
         facts = task_vars.get('ansible_facts') or {}
         settings = _plain(args.get('settings') or {})
-        listen = listen_addresses(settings.get('nameserver_listen_addresses') or [],
-                                  settings.get('nameserver_previous_addresses') or [],
+        # A moved server's old glue addresses: kept until the hold-down after the new glue was published.
+        moved = _plain(args.get('moved') or {})
+        own = next((s.addresses for s in topology.servers if s.host == host), [])
+        move = move_hold_down(moved.get('kept'), moved.get('since'), own,
+                              settings.get('nameserver_previous_addresses') or [],
+                              as_int(moved.get('hold_down', 172800), 'nameserver_move_hold_down', 0), time.time())
+        listen = listen_addresses(settings.get('nameserver_listen_addresses') or [], move['kept'],
                                   list(facts.get('all_ipv4_addresses') or []) + list(facts.get('all_ipv6_addresses') or []))
-        return {'servers': [{'host': s.host, 'name': s.name, 'addresses': s.addresses, 'hidden': s.hidden,
+        return {'move': move,'servers': [{'host': s.host, 'name': s.name, 'addresses': s.addresses, 'hidden': s.hidden,
                              'state': s.state} for s in topology.servers],
                 'hostinfo': dict((s.host, {'port': s.port, 'software': s.software}) for s in topology.servers),
                 'plan': plan, 'listen': listen,

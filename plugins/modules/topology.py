@@ -98,6 +98,13 @@ options:
   settings:
     description: Role variables to check by their declared type and format (addresses, algorithms, ranges, lists, dicts).
     type: dict
+  moved:
+    description:
+      - With O(view=host), what this server recorded of a move - C(kept) (its old glue addresses), C(since) (when
+        the new glue was found published, epoch seconds, or null) - and C(hold_down) (seconds, default 172800). The
+        registry's glue now is the setting C(nameserver_previous_addresses). The old addresses are kept (and listened
+        on, where the host has them) until C(hold_down) seconds after the new glue was published; RV(move) says what.
+    type: dict
   registrar_domains:
     description: With O(view=registry), the domains to delegate; each must be a zone the servers serve.
     type: list
@@ -211,6 +218,14 @@ plan:
       (C(account), C(name), C(domain), C(ips), C(used_by)) no server of the group describes.
   returned: success
   type: dict
+move:
+  description:
+    - With O(view=host), the hold-down of a moved server's old addresses - C(kept) (to keep answering on), C(since)
+      (when the new glue was found published; null while the registry publishes old glue), C(left) (seconds of the
+      hold-down left, null when there is none) and C(retired) (the old addresses this run stops answering on).
+  returned: success
+  type: dict
+  sample: {"kept": ["198.51.100.11"], "since": 1764700000, "left": 42, "retired": []}
 listen:
   description: With O(view=host), the addresses to listen on (empty - all).
   returned: success
