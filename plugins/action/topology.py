@@ -196,8 +196,11 @@ class ActionModule(ActionBase):
         if args.get('found') is not None:
             found = as_list(_plain(args['found']), 'found', '[[{name: example.com}]]')
             domains = as_list(_plain(args.get('registrar_domains') or []), 'registrar_domains', "['example.com']")
+            renamed_found = _plain(args.get('renamed_found') or [])
             plan = AccountPlan(topology, accounts, found, domains,
-                               delete_orphans=as_bool(args.get('delete_orphans', False), 'registrar_delete_orphan_glue'))
+                               delete_orphans=as_bool(args.get('delete_orphans', False), 'registrar_delete_orphan_glue'),
+                               renamed=_plain(args.get('renamed') or {}),
+                               renamed_found=as_list(renamed_found, 'renamed_found', '[[{name: example.com}]]'))
             out['plan'] = plan.as_dict()
             out['warnings'] = plan.warnings()
         return out

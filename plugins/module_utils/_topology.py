@@ -768,6 +768,7 @@ SETTINGS = {
     'registrar_remove_delegated_zones': lambda v, f: [normalize_domain(d, field=f) for d in as_list(v, f, "['example.com']")],
     'nameserver_retire_hold_down': _count(0),
     'nameserver_move_hold_down': _count(0),
+    'nameserver_previous_names': lambda v, f: [normalize_domain(n, field=f) for n in as_list(v, f, "['ns3.example.com']")],
 }
 
 
