@@ -178,7 +178,8 @@ class ActionModule(ActionBase):
                               as_int(moved.get('hold_down', 172800), 'nameserver_move_hold_down', 0), time.time())
         listen = listen_addresses(settings.get('nameserver_listen_addresses') or [], move['kept'],
                                   list(facts.get('all_ipv4_addresses') or []) + list(facts.get('all_ipv6_addresses') or []))
-        return {'move': move,'servers': [{'host': s.host, 'name': s.name, 'addresses': s.addresses, 'hidden': s.hidden,
+        return {'move': move,
+                'servers': [{'host': s.host, 'name': s.name, 'addresses': s.addresses, 'hidden': s.hidden,
                              'state': s.state} for s in topology.servers],
                 'hostinfo': dict((s.host, {'port': s.port, 'software': s.software}) for s in topology.servers),
                 'plan': plan, 'listen': listen,

@@ -296,8 +296,9 @@ zones:
     parent_ttl:
       description:
         - How long a resolver may keep the parent's referral, in seconds (the longest TTL of its NS records and
-          glue, over all parent servers): how long a resolver may still use an old delegation or old glue after
-          the parent changed it. Null when no parent server answered with a referral (or with O(nameservers_from=expected)).
+          glue, over all parent servers), that is how long a resolver may still use an old delegation or old glue
+          after the parent changed it. Null when no parent server answered with a referral (or with
+          O(nameservers_from=expected)).
       type: int
       sample: 172800
     ds:

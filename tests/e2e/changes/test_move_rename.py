@@ -77,8 +77,8 @@ def test_moving_a_server_keeps_its_old_addresses_for_the_hold_down_and_a_snapsho
     lab.on(MOVED, 'test ! -e /var/lib/dnsops-moved-from.json')
 
     watched.mark('restore while ns2 is not at its old glue: refused')
-    refused = lab.playbook('dnsops.nameservers.restore', {'registrar_restore_file': snapshot,
-                                                         'registrar_restore_check_timeout': 5}, expect_rc=2)
+    refused = lab.playbook('dnsops.nameservers.restore',
+                           {'registrar_restore_file': snapshot, 'registrar_restore_check_timeout': 5}, expect_rc=2)
     assert 'Put back the glue hosts' not in refused, refused[-3000:]
     assert glue(lab, SERVERS[MOVED]['name']) == sorted(NEW)
 
