@@ -35,7 +35,7 @@ HOST_VARIABLES = ('nameserver_name', 'nameserver_addresses', 'nameserver_hidden'
 ARGS = ('view', 'group', 'primary_group', 'zones', 'catalog', 'catalog_zone_suffix', 'softwares', 'host',
         'catalog_consumer', 'require_addresses', 'settings', 'registered', 'registrar_domains', 'allow_single',
         'current_glue', 'zone_entry', 'zone_entry_values', 'accounts', 'found', 'deployed', 'removal_found',
-        'remove_allowed', 'delete_orphans', 'hold_down_left', 'restore')
+        'remove_allowed', 'delete_orphans', 'hold_down_left', 'restore', 'moved', 'renamed', 'renamed_found')
 
 
 def _plain(value):
