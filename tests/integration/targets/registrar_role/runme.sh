@@ -18,3 +18,4 @@ grep -q 'not-registered.org: set NS to ns1.example.com, ns2.example.com, ns3.exa
 ansible-playbook -i inventory.yml -c local playbook.yml -e "@${SIM_VARS}" "$@"
 ansible-playbook -i inventory.yml -c local removals.yml -e "@${SIM_VARS}" -e @removals-vars.yml "$@"
 ansible-playbook -i inventory.yml -c local restore.yml -e "@${SIM_VARS}" "$@"
+ansible-playbook -i inventory.yml -c local rename.yml -e "@${SIM_VARS}" "$@"
