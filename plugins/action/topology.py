@@ -9,6 +9,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
@@ -17,9 +19,11 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._names import V
 from ansible_collections.dnsops.nameservers.plugins.module_utils._topology import (
     Topology,
     as_bool,
+    as_int,
     as_list,
     check_settings,
     listen_addresses,
+    move_hold_down,
     zone_names,
 )
 from ansible_collections.dnsops.nameservers.plugins.plugin_utils._plain import plain as _plain, plain_without_templates
@@ -31,7 +35,7 @@ HOST_VARIABLES = ('nameserver_name', 'nameserver_addresses', 'nameserver_hidden'
 ARGS = ('view', 'group', 'primary_group', 'zones', 'catalog', 'catalog_zone_suffix', 'softwares', 'host',
         'catalog_consumer', 'require_addresses', 'settings', 'registered', 'registrar_domains', 'allow_single',
         'current_glue', 'zone_entry', 'zone_entry_values', 'accounts', 'found', 'deployed', 'removal_found',
-        'remove_allowed', 'delete_orphans', 'hold_down_left', 'restore')
+        'remove_allowed', 'delete_orphans', 'hold_down_left', 'restore', 'moved', 'renamed', 'renamed_found')
 
 
 def _fact_addresses(facts):
@@ -144,10 +148,16 @@ class ActionModule(ActionBase):
             plan['zone_entries'] = topology.zone_entries(plan, _plain(args['zone_entry']), _plain(args.get('zone_entry_values') or {}))
         facts = task_vars.get('ansible_facts') or {}
         settings = _plain(args.get('settings') or {})
-        listen = listen_addresses(settings.get('nameserver_listen_addresses') or [],
-                                  settings.get('nameserver_previous_addresses') or [],
+        # A moved server's old glue addresses: kept until the hold-down after the new glue was published.
+        moved = _plain(args.get('moved') or {})
+        own = next((s.addresses for s in topology.servers if s.host == host), [])
+        move = move_hold_down(moved.get('kept'), moved.get('since'), own,
+                              settings.get('nameserver_previous_addresses') or [],
+                              as_int(moved.get('hold_down', 172800), 'nameserver_move_hold_down', 0), time.time())
+        listen = listen_addresses(settings.get('nameserver_listen_addresses') or [], move['kept'],
                                   list(facts.get('all_ipv4_addresses') or []) + list(facts.get('all_ipv6_addresses') or []))
-        return {'servers': [{'host': s.host, 'name': s.name, 'addresses': s.addresses, 'hidden': s.hidden,
+        return {'move': move,
+                'servers': [{'host': s.host, 'name': s.name, 'addresses': s.addresses, 'hidden': s.hidden,
                              'state': s.state} for s in topology.servers],
                 'hostinfo': dict((s.host, {'port': s.port, 'software': s.software}) for s in topology.servers),
                 'plan': plan, 'listen': listen,
@@ -165,8 +175,11 @@ class ActionModule(ActionBase):
         if args.get('found') is not None:
             found = as_list(_plain(args['found']), 'found', '[[{name: example.com}]]')
             domains = as_list(_plain(args.get('registrar_domains') or []), 'registrar_domains', "['example.com']")
+            renamed_found = _plain(args.get('renamed_found') or [])
             plan = AccountPlan(topology, accounts, found, domains,
-                               delete_orphans=as_bool(args.get('delete_orphans', False), 'registrar_delete_orphan_glue'))
+                               delete_orphans=as_bool(args.get('delete_orphans', False), 'registrar_delete_orphan_glue'),
+                               renamed=_plain(args.get('renamed') or {}),
+                               renamed_found=as_list(renamed_found, 'renamed_found', '[[{name: example.com}]]'))
             out['plan'] = plan.as_dict()
             out['warnings'] = plan.warnings()
         return out

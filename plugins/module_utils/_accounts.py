@@ -129,7 +129,8 @@ class AccountPlan(object):
     them (``name``, ``nameservers``, ``hosts`` [{name, ips}]). ``registrar_domains``: the role variable.
     """
 
-    def __init__(self, topology, accounts, found, registrar_domains=(), delete_orphans=False):
+    def __init__(self, topology, accounts, found, registrar_domains=(), delete_orphans=False, renamed=None,
+                 renamed_found=None):
         if len(found) != len(accounts):
             raise ValidationError('found', len(found), 'has the reads of %d accounts, not of the %d accounts (%s)'
                                   % (len(found), len(accounts), _account_list(accounts)))
@@ -139,9 +140,14 @@ class AccountPlan(object):
         self.domains = {}  # domain -> what its account returned
         self.holders = self._holders(found)
         self.delegated = self._delegated(registrar_domains)
+        self.renamed = self._renamed(renamed or {})
+        # Every domain of the accounts (read when a server is renamed): {domain: (account, name servers)}.
+        self.all_domains = self._all_domains(renamed_found)
         self.glue = self._glue()
         self.delegations = self._delegations()
+        self.renames = self._rename_delegations()
         self.glue_delete, self.orphans, self.kept = self._glue_to_delete(delete_orphans)
+        self.renamed_done = self._renamed_done()
 
     # -- who holds what ------------------------------------------------------
 
@@ -183,6 +189,83 @@ class AccountPlan(object):
                 if zone not in self.holders:
                     out.append({'zone': zone, 'nameservers': list(group['nameservers'])})
         return out
+
+    # -- renamed servers ------------------------------------------------------------
+
+    def _renamed(self, renamed):
+        """{old name: {host, name, left}}: the names the servers had before a rename (kept on each server), the
+        new name and the hold-down seconds left (None: not started). A server renamed onto a name that is another
+        server's, or another server's old name whose glue host is still to be deleted, is refused."""
+        out = {}
+        names = dict((s.name, s.host) for s in self.topology.servers)
+        for old, entry in renamed.items():
+            old, entry = normalize_name(old), dict(entry or {})
+            entry['name'] = normalize_name(entry.get('name'))
+            if old == entry['name']:
+                continue
+            if old in names:
+                raise ValidationError('nameserver_name of %s' % names[old], old,
+                                      'is the old name of %s (renamed to %s), whose glue host is deleted after the '
+                                      'hold-down; a rename onto a name another host has is refused: give %s another '
+                                      'name, or wait until %s is gone from the registry'
+                                      % (entry.get('host'), entry['name'], names[old], old))
+            out[old] = entry
+        # The new name may not be a glue host the registry has for another host's addresses.
+        glue = dict((normalize_name(h.get('name')), list(h.get('ips') or []))
+                    for found in self.domains.values() for h in found.get('hosts') or [])
+        for old, entry in out.items():
+            server = next((s for s in self.topology.servers if s.name == entry['name']), None)
+            theirs = glue.get(entry['name'])
+            if server is not None and theirs and not set(theirs) & set(server.addresses):
+                raise ValidationError('nameserver_name of %s' % server.host, entry['name'],
+                                      'is a glue host at the registry already, for %s (not an address of %s): a rename '
+                                      'of %s onto a name another host has is refused; pick a free name, or delete that '
+                                      'glue host first' % (', '.join(theirs), server.host, old))
+        return out
+
+    def _all_domains(self, renamed_found):
+        out = {}
+        for account, domains in zip(self.accounts, renamed_found or []):
+            for found in domains or []:
+                out[normalize_name(found.get('name'))] = (account.name, [normalize_name(n) for n in found.get('nameservers') or []])
+        for name, found in self.domains.items():
+            out.setdefault(name, (self.holders[name], [normalize_name(n) for n in found.get('nameservers') or []]))
+        return out
+
+    def _rename_delegations(self, batch=50):
+        """The domains of the accounts that name a renamed server's old name and that the plan does not delegate
+        already: each to its name servers with the new name instead of the old, grouped by name servers, in batches
+        ([{account, nameservers, domains}])."""
+        if not self.renamed:
+            return []
+        groups = {}
+        for domain in sorted(self.all_domains):
+            account, ns = self.all_domains[domain]
+            if domain in self.delegated or not set(ns) & set(self.renamed):
+                continue
+            new = []
+            for name in ns:
+                name = self.renamed[name]['name'] if name in self.renamed else name
+                if name not in new:
+                    new.append(name)
+            groups.setdefault((account, tuple(new)), []).append(domain)
+        out = []
+        for (account, ns), domains in sorted(groups.items()):
+            for start in range(0, len(domains), batch):
+                out.append({'account': account, 'nameservers': list(ns), 'domains': domains[start:start + batch]})
+        return out
+
+    def _renamed_users(self, name):
+        """The domains that still name ``name`` after this run's delegations."""
+        moved = set(d for group in self.delegations + self.renames for d in group['domains'])
+        return sorted(d for d, (account, ns) in self.all_domains.items() if name in ns and d not in moved)
+
+    def _renamed_done(self):
+        """The old names a server may forget: hold-down passed and no glue host left after this run."""
+        glue = set(normalize_name(h.get('name')) for found in self.domains.values() for h in found.get('hosts') or [])
+        deleted = set(entry['name'] for entry in self.glue_delete)
+        return sorted(name for name, entry in self.renamed.items()
+                      if entry.get('left') == 0 and (name in deleted or name not in glue))
 
     # -- glue -----------------------------------------------------------------
 
@@ -280,6 +363,23 @@ class AccountPlan(object):
                 server = known.get(name)
                 if server is not None and server.state != 'absent':
                     continue
+                if name in self.renamed:
+                    # A renamed server's old name: deleted once no domain names it and the hold-down has passed.
+                    users, left = self._renamed_users(name), self.renamed[name].get('left')
+                    if users:
+                        kept.append({'name': name, 'why': 'the old name of %s, still named by %s'
+                                     % (self.renamed[name]['name'], ', '.join(users))})
+                    elif left != 0:
+                        kept.append({'name': name, 'why': 'the old name of %s: resolvers may still use it for %s; run '
+                                     'deploy again after that to delete it' % (
+                                         self.renamed[name]['name'], 'the hold-down (it starts at the end of this run)'
+                                         if left is None else '%d more second(s)' % int(left))})
+                    elif account.info.glue_in_parent_delegation:
+                        kept.append({'name': name, 'why': '%s keeps glue in the name servers of %s: change them there'
+                                     % (account.describe(), domain)})
+                    else:
+                        delete.append({'account': account.name, 'name': name, 'domain': domain})
+                    continue
                 users = self._users(name)
                 if server is None:
                     orphans.append({'account': account.name, 'name': name, 'domain': domain,
@@ -335,6 +435,8 @@ class AccountPlan(object):
             'delegations': self.delegations,
             'unregistered': self.unregistered,
             'glue_delete': self.glue_delete,
+            'renames': self.renames,
+            'renamed_done': self.renamed_done,
             'snapshot': self.snapshot(),
             'orphans': self.orphans,
             'registered': [{'name': name, 'account': self.holders[name]} for name in sorted(self.holders)],

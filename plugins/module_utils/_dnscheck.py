@@ -311,13 +311,17 @@ def summarize_referral(exchange, zone):
         kind = 'answer' if rrsets else 'none'
     names = sorted(set(normalize_name(rd.target) for rrset in rrsets for rd in rrset))
     glue = {}
+    # How long a resolver may keep this referral: the longest TTL of its NS set and glue.
+    ttls = [rrset.ttl for rrset in rrsets]
     for rrset in response.additional:
         if rrset.rdtype not in (dns.rdatatype.A, dns.rdatatype.AAAA):
             continue
         owner = normalize_name(rrset.name)
         if owner in names:
             glue.setdefault(owner, set()).update(normalize_address(rd.address) for rd in rrset)
-    result.update(kind=kind, ns=names, glue=dict((k, sorted(v)) for k, v in glue.items()))
+            ttls.append(rrset.ttl)
+    result.update(kind=kind, ns=names, glue=dict((k, sorted(v)) for k, v in glue.items()),
+                  ttl=max(ttls) if ttls else None)
     return result
 
 
@@ -1401,10 +1405,12 @@ def zone_report(data, findings, fail_on='error'):
     for answer in data.get('ds', []):
         if answer.get('error') is None and answer.get('rrset'):
             ds.update(rd.to_text() for rd in answer['rrset'])
+    ttls = [r['ttl'] for r in data.get('referrals', []) if r.get('error') is None and r.get('ttl') is not None]
     return {
         'zone': data['zone'],
         'parent_ns': parent_ns,
         'glue': glue,
+        'parent_ttl': max(ttls) if ttls else None,
         'child_ns': sorted(child_ns),
         'serials': serials,
         'addresses': dict((n, i.get('addresses') or []) for n, i in data.get('addresses', {}).items()),

@@ -148,7 +148,26 @@ class Summary(object):
                                                       server.get('software') or '?', kind,
                                                       ' '.join(server.get('addresses') or []) or 'no address'))
             out += ['    ' + line for line in self.server_changes(server)]
+            out += ['    ' + line for line in self.move_lines(server)]
         return out
+
+    def move_lines(self, server):
+        """A moved server's old addresses: kept for how long, or retired in this run."""
+        move = server.get('move') or {}
+        kept, retired = move.get('kept') or [], move.get('retired') or []
+        if retired:
+            return ['old addresses %s retired: the hold-down has passed since the registry published the new glue'
+                    % ' '.join(retired)]
+        if not kept:
+            return []
+        left = server.get('move_started')
+        if left is None:
+            left = move.get('left')
+        if left is None:
+            return ['still answering on its old addresses %s: the registry publishes them; the hold-down starts once '
+                    'it publishes the new glue' % ' '.join(kept)]
+        return ['still answering on its old addresses %s for %d more second(s) (hold-down since the registry '
+                'published the new glue); run deploy again after that to retire them' % (' '.join(kept), int(left))]
 
     def server_changes(self, server):
         zones, config = server.get('zones') or {}, server.get('config') or {}

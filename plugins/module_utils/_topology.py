@@ -154,6 +154,31 @@ def listen_addresses(listen, previous, host_addresses):
     return out
 
 
+def move_hold_down(kept, since, own, glue, hold_down, now):
+    """A moved server's old addresses: kept until ``hold_down`` seconds after the registry published the new glue.
+
+    ``kept``, ``since``: what the server recorded (its old addresses; when the new glue was found published,
+    epoch seconds, or None). ``own``: its addresses now; ``glue``: the registry's glue for its name now (empty:
+    none, or unknown). ``now``: epoch seconds. Returns {kept, since, left, retired}: the addresses to keep
+    answering on, the clock (None while the old glue is published), the seconds left, those retired now.
+    """
+    own = set(own or [])
+    kept = [a for a in kept or [] if a not in own]
+    if glue and set(glue) != own:
+        # The registry still publishes old glue: keep it all, and the clock has not started.
+        for address in glue:
+            if address not in own and address not in kept:
+                kept.append(address)
+        return {'kept': kept, 'since': None, 'left': None, 'retired': []}
+    if not kept:
+        return {'kept': [], 'since': None, 'left': None, 'retired': []}
+    since = int(since) if since is not None else int(now)
+    left = max(since + int(hold_down) - int(now), 0)
+    if left > 0:
+        return {'kept': kept, 'since': since, 'left': left, 'retired': []}
+    return {'kept': [], 'since': None, 'left': 0, 'retired': kept}
+
+
 # ---------------------------------------------------------------------------
 # The model
 # ---------------------------------------------------------------------------
@@ -742,6 +767,8 @@ SETTINGS = {
     'registrar_delete_orphan_glue': as_bool,
     'registrar_remove_delegated_zones': lambda v, f: [normalize_domain(d, field=f) for d in as_list(v, f, "['example.com']")],
     'nameserver_retire_hold_down': _count(0),
+    'nameserver_move_hold_down': _count(0),
+    'nameserver_previous_names': lambda v, f: [normalize_domain(n, field=f) for n in as_list(v, f, "['ns3.example.com']")],
 }
 
 

@@ -293,6 +293,14 @@ zones:
       description: The addresses queried for each name server, from glue or from the system resolver.
       type: dict
       sample: {"ns1.example.com": ["198.51.100.10"], "ns.provider.net": ["203.0.113.53"]}
+    parent_ttl:
+      description:
+        - How long a resolver may keep the parent's referral, in seconds (the longest TTL of its NS records and
+          glue, over all parent servers), that is how long a resolver may still use an old delegation or old glue
+          after the parent changed it. Null when no parent server answered with a referral (or with
+          O(nameservers_from=expected)).
+      type: int
+      sample: 172800
     ds:
       description:
         - The DS records the parent publishes for the zone (all parent servers together), as text

@@ -98,6 +98,27 @@ options:
   settings:
     description: Role variables to check by their declared type and format (addresses, algorithms, ranges, lists, dicts).
     type: dict
+  moved:
+    description:
+      - With O(view=host), what this server recorded of a move - C(kept) (its old glue addresses), C(since) (when
+        the new glue was found published, epoch seconds, or null) - and C(hold_down) (seconds, default 172800). The
+        registry's glue now is the setting C(nameserver_previous_addresses). The old addresses are kept (and listened
+        on, where the host has them) until C(hold_down) seconds after the new glue was published; RV(move) says what.
+    type: dict
+  renamed:
+    description:
+      - With O(found), the servers' old names after a rename - for each old name the C(host), its new C(name) and the
+        hold-down seconds C(left) (null - not started). The domains that name an old name are delegated to the new
+        one (RV(plan) C(renames)), and its glue host is deleted (C(glue_delete)) once no domain names it and C(left)
+        is 0; C(renamed_done) lists the old names a server may forget. A rename onto a name another server has, or
+        onto a glue host the registry has for other addresses, is refused.
+    type: dict
+  renamed_found:
+    description:
+      - With O(renamed), every domain of each account (in the order of RV(accounts)), as
+        M(dnsops.nameservers.glue_host_info) returns them without O(dnsops.nameservers.glue_host_info#module:domains).
+    type: list
+    elements: list
   registrar_domains:
     description: With O(view=registry), the domains to delegate; each must be a zone the servers serve.
     type: list
@@ -207,10 +228,20 @@ plan:
     - With O(found), also the C(account) of each C(glue) host and each of the C(delegations), the C(accounts), the
       C(registered) domains with the C(account) holding each, the C(unregistered) served zones (C(zone),
       C(nameservers)) no account holds, the C(glue_delete) hosts (C(account), C(name), C(domain)) of servers with
-      C(nameserver_state=absent) (and of orphans with O(delete_orphans)) that no domain names, and the C(orphans)
-      (C(account), C(name), C(domain), C(ips), C(used_by)) no server of the group describes.
+      C(nameserver_state=absent) (and of orphans with O(delete_orphans), and renamed servers' old names after their
+      hold-down) that no domain names, the C(orphans) (C(account), C(name), C(domain), C(ips), C(used_by)) no server
+      of the group describes, and with O(renamed) the C(renames) (C(account), C(nameservers), C(domains)) and
+      C(renamed_done).
   returned: success
   type: dict
+move:
+  description:
+    - With O(view=host), the hold-down of a moved server's old addresses - C(kept) (to keep answering on), C(since)
+      (when the new glue was found published; null while the registry publishes old glue), C(left) (seconds of the
+      hold-down left, null when there is none) and C(retired) (the old addresses this run stops answering on).
+  returned: success
+  type: dict
+  sample: {"kept": ["198.51.100.11"], "since": 1764700000, "left": 42, "retired": []}
 listen:
   description: With O(view=host), the addresses to listen on (empty - all).
   returned: success

@@ -80,9 +80,10 @@ class Lab(object):
                 os.symlink(ROOT, link)
             self.env['ANSIBLE_COLLECTIONS_PATH'] = links
 
-    def playbook(self, name, extra=None, inventories=(), expect_rc=0):
-        """Run a playbook (the lab's and the demo's inventories first); returns its output."""
-        cmd = ['ansible-playbook'] + INVENTORIES + list(inventories) + [name]
+    def playbook(self, name, extra=None, inventories=(), expect_rc=0, options=()):
+        """Run a playbook (the lab's and the demo's inventories first, then ``options`` such as --tags); returns
+        its output."""
+        cmd = ['ansible-playbook'] + INVENTORIES + list(inventories) + list(options) + [name]
         if extra:
             path = os.path.join(WORK, 'extra.json')
             with open(path, 'w') as handle:

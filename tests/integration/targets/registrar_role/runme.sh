@@ -18,6 +18,7 @@ grep -q 'not-registered.org: set NS to ns1.example.com, ns2.example.com, ns3.exa
 ansible-playbook -i inventory.yml -c local playbook.yml -e "@${SIM_VARS}" "$@"
 ansible-playbook -i inventory.yml -c local removals.yml -e "@${SIM_VARS}" -e @removals-vars.yml "$@"
 ansible-playbook -i inventory.yml -c local restore.yml -e "@${SIM_VARS}" "$@"
+ansible-playbook -i inventory.yml -c local rename.yml -e "@${SIM_VARS}" "$@"
 
 # A run that fails in step 4 after its writes, on a fresh registry: the run fails, and its summary says where,
 # what it wrote before, and how to roll back.

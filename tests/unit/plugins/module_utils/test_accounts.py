@@ -260,6 +260,64 @@ def test_a_retiring_server_keeps_its_glue():
     assert all('ns3.example.com' not in d['nameservers'] for d in plan.delegations)
 
 
+# -- a renamed server: ns3.example.com becomes ns4.example.com on the same host ----------------------------
+
+RENAMED = host('ns3', 'ns4.example.com', ['198.51.100.12'])
+OLD_NS = ('ns1.example.com', 'ns2.example.com', 'ns3.example.com')
+NEW_NS = ['ns1.example.com', 'ns2.example.com', 'ns4.example.com']
+
+
+def renamed_plan(found, left=None, renamed_found=None, hosts=(NS1, NS2, RENAMED)):
+    topology = Topology([dict(h) for h in hosts], [{'name': 'example.com'}, {'name': 'customer-a.com'}])
+    renamed = {'ns3.example.com': {'host': 'ns3', 'name': 'ns4.example.com', 'left': left}}
+    return AccountPlan(topology, accounts_from([ALIBABA], {}), found, [], renamed=renamed,
+                       renamed_found=renamed_found)
+
+
+def test_a_renamed_server_gets_its_new_glue_and_every_domain_naming_the_old_name_follows():
+    found = [[domain('example.com', OLD_NS, hosts=['ns1.example.com', 'ns2.example.com', 'ns3.example.com']),
+              domain('customer-a.com', OLD_NS)]]
+    every = [found[0] + [domain('other-%d.com' % i, ('ns3.example.com', 'ns.hoster.net')) for i in range(60)]
+             + [domain('untouched.com', ('ns.hoster.net', 'ns2.hoster.net'))]]
+    plan = renamed_plan(found, renamed_found=every)
+    assert [g['name'] for g in plan.glue] == NEW_NS
+    assert plan.delegations[0]['nameservers'] == NEW_NS
+    # The other domains keep their other name servers, in batches of 50.
+    assert [(r['nameservers'], len(r['domains'])) for r in plan.renames] == [
+        (['ns4.example.com', 'ns.hoster.net'], 50), (['ns4.example.com', 'ns.hoster.net'], 10)]
+    # The old glue host stays: the hold-down starts at the end of this run; not an orphan.
+    assert plan.glue_delete == [] and plan.orphans == [] and plan.renamed_done == []
+    assert ('the glue host ns3.example.com is not deleted: the old name of ns4.example.com: resolvers may still use it '
+            'for the hold-down (it starts at the end of this run); run deploy again after that to delete it') in plan.warnings()
+    assert '12 more second(s)' in renamed_plan(found, left=12).warnings()[0]
+
+
+def test_the_old_glue_host_goes_after_the_hold_down_once_no_domain_names_it():
+    found = [[domain('example.com', NEW_NS, hosts=['ns1.example.com', 'ns3.example.com']),
+              domain('customer-a.com', NEW_NS)]]
+    found[0][0]['hosts'].append({'name': 'ns4.example.com', 'ips': ['198.51.100.12']})
+    plan = renamed_plan(found, left=0)
+    assert plan.glue_delete == [{'account': 'alibaba', 'name': 'ns3.example.com', 'domain': 'example.com'}]
+    assert plan.renamed_done == ['ns3.example.com']
+    # A domain outside the plan that names it (read in every domain of the account) keeps it another run.
+    others = [found[0] + [domain('late.com', ('ns3.example.com', 'ns1.example.com'))]]
+    assert renamed_plan(found, left=0, renamed_found=others).renames[0]['domains'] == ['late.com']
+    # Gone from the registry: the server forgets the old name.
+    gone = [[domain('example.com', NEW_NS), domain('customer-a.com', NEW_NS)]]
+    assert renamed_plan(gone, left=0).renamed_done == ['ns3.example.com']
+
+
+def test_a_rename_onto_a_name_another_host_has_is_refused():
+    found = [[domain('example.com', OLD_NS, hosts=['ns4.example.com']), domain('customer-a.com', OLD_NS)]]
+    with pytest.raises(ValidationError, match=r"nameserver_name of ns3: 'ns4.example.com' is a glue host at the "
+                                              r"registry already, for 192.0.2.1 \(not an address of ns3\)"):
+        renamed_plan(found)
+    # Another server takes the old name while its glue host waits for deletion.
+    hosts = (NS1, NS2, RENAMED, host('ns5', 'ns3.example.com', ['198.51.100.15']))
+    with pytest.raises(ValidationError, match=r"nameserver_name of ns5: 'ns3.example.com' is the old name of ns3"):
+        renamed_plan([[domain('example.com', OLD_NS), domain('customer-a.com', OLD_NS)]], hosts=hosts)
+
+
 # -- the snapshot before a change, and how to put it back ------------------------------------------------
 
 def test_the_snapshot_is_every_domain_read_with_its_account_name_servers_and_glue():

@@ -317,6 +317,19 @@ def test_summarize_referral_with_glue_and_sibling_glue():
     assert summary['glue'] == {'ns1.example.com': ['198.51.100.10', '2001:db8::10'], 'ns.hoster.net': ['203.0.113.1']}
 
 
+def test_summarize_referral_keeps_the_longest_ttl_of_the_ns_set_and_its_glue():
+    response = dns.message.make_response(dns.message.make_query('example.com', 'NS'))
+    response.authority.append(dns.rrset.from_text('example.com.', 3600, 'IN', 'NS', 'ns1.example.com.'))
+    response.additional.append(dns.rrset.from_text('ns1.example.com.', 172800, 'IN', 'A', '198.51.100.10'))
+    response.additional.append(dns.rrset.from_text('other.example.org.', 999999, 'IN', 'A', '203.0.113.9'))
+    assert dc.summarize_referral(dc.Exchange(response=response), 'example.com')['ttl'] == 172800
+    report = dc.zone_report({'zone': 'example.com', 'referrals': [
+        {'kind': 'referral', 'ns': ['ns1.example.com'], 'glue': {}, 'ttl': 60, 'error': None},
+        {'kind': 'referral', 'ns': ['ns1.example.com'], 'glue': {}, 'ttl': 120, 'error': None},
+        {'error': 'timeout'}]}, [], fail_on='error')
+    assert report['parent_ttl'] == 120
+
+
 def test_summarize_referral_authoritative_answer_and_nxdomain():
     response = dns.message.make_response(dns.message.make_query('example.com', 'NS'))
     response.flags |= dns.flags.AA

@@ -115,6 +115,24 @@ def test_each_server_shows_what_its_run_changed_or_would_change():
     assert '    zone files were added: customer-e.com' in real
 
 
+def test_a_moved_server_says_how_long_it_keeps_its_old_addresses():
+    def lines(move, started=None):
+        server = {'host': 'ns2', 'name': 'ns2.example.com', 'addresses': ['198.51.100.21'], 'move': move,
+                  'move_started': started}
+        return summary_lines({'servers': [server]})[3:]
+    old = ['198.51.100.11']
+    assert lines({'kept': old, 'since': None, 'left': None}) == [
+        '    still answering on its old addresses 198.51.100.11: the registry publishes them; the hold-down starts '
+        'once it publishes the new glue']
+    assert lines({'kept': old, 'since': None, 'left': None}, started=60) == [
+        '    still answering on its old addresses 198.51.100.11 for 60 more second(s) (hold-down since the registry '
+        'published the new glue); run deploy again after that to retire them']
+    assert '42 more second(s)' in lines({'kept': old, 'since': 1, 'left': 42})[0]
+    assert lines({'kept': [], 'retired': old, 'left': 0}) == [
+        '    old addresses 198.51.100.11 retired: the hold-down has passed since the registry published the new glue']
+    assert lines({'kept': [], 'retired': []}) == []
+
+
 def test_domains_the_run_neither_delegates_nor_checks_are_left_out():
     registry = [{'account': 'alibaba', 'domains': [{'name': 'unrelated.com', 'nameservers': ['a.b'], 'hosts': []}]}]
     assert not any(line.startswith('unrelated.com') for line in summary_lines({'plan': PLAN, 'registry': registry}))

@@ -16,6 +16,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._topology impor
     Topology,
     check_settings,
     listen_addresses,
+    move_hold_down,
     parent_domains,
     zone_names,
 )
@@ -175,6 +176,23 @@ def test_listen_addresses_add_the_previous_ones_the_host_still_has():
     assert listen_addresses([], ['198.51.100.9'], ['198.51.100.9']) == []
     assert listen_addresses(['198.51.100.21'], ['198.51.100.11', '198.51.100.77'], ['198.51.100.11', '198.51.100.21']) == [
         '198.51.100.21', '198.51.100.11']
+
+
+def test_a_moved_server_keeps_its_old_glue_addresses_until_the_hold_down_after_the_new_glue():
+    old, new = ['198.51.100.11', '2001:db8:100::11'], ['198.51.100.21', '2001:db8:100::21']
+    # The registry publishes the old glue: kept, no clock.
+    assert move_hold_down(None, None, new, old, 60, 1000) == {'kept': old, 'since': None, 'left': None, 'retired': []}
+    # A second run before the glue changed keeps them and adds none twice; a clock already started is reset.
+    assert move_hold_down(old, 900, new, old, 60, 1000)['since'] is None
+    # The new glue published: the clock runs from the first run that found it (or from the deploy that wrote it).
+    assert move_hold_down(old, None, new, new, 60, 1000) == {'kept': old, 'since': 1000, 'left': 60, 'retired': []}
+    assert move_hold_down(old, 1000, new, new, 60, 1059) == {'kept': old, 'since': 1000, 'left': 1, 'retired': []}
+    assert move_hold_down(old, 1000, new, new, 60, 1060) == {'kept': [], 'since': None, 'left': 0, 'retired': old}
+    # A lower hold-down retires them sooner; an address moved back is its own again, not kept.
+    assert move_hold_down(old, 1000, new, new, 5, 1010)['retired'] == old
+    assert move_hold_down(old, 1000, old, old, 60, 1000) == {'kept': [], 'since': None, 'left': None, 'retired': []}
+    # No glue (a hidden or new server): nothing to keep.
+    assert move_hold_down(None, None, new, [], 60, 1000)['kept'] == []
 
 
 # -- addresses ----------------------------------------------------------------
