@@ -1,0 +1,154 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) dnsops.nameservers contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: ds_signal
+short_description: Tell a signing name server that the parent publishes, or has withdrawn, the DS of its keys
+version_added: 0.1.0
+description:
+  - Runs on a signing primary. For each zone of O(zones) it compares the DS records the parent publishes
+    (O(zones[].parent)) with the key states of the signer and tells the signer what changed, once.
+  - "BIND (O(software=bind), C(dnssec-policy)): reads C(rndc dnssec -status ZONE); a key-signing key that wants its
+    DS (goal omnipresent) whose DS state is hidden, and whose DS the parent publishes, gets
+    C(rndc dnssec -checkds -key ID -alg ALG published ZONE); a key leaving (goal hidden) whose DS state is rumoured
+    or omnipresent, and whose DS the parent no longer publishes, gets C(... withdrawn ZONE). BIND then moves the
+    key's DS state on, which lets a KSK rollover, or a zone going insecure, go on."
+  - "Knot (O(software=knot)): reads C(keymgr ZONE list); a KSK in the ready state (waiting for its DS) whose DS the
+    parent publishes gets C(knotc zone-ksk-submitted ZONE). Knot needs no word when a DS is withdrawn."
+  - A zone the server does not sign (a secondary, or no policy) is left alone. Other software (NSD) signs nothing.
+author:
+  - dnsops.nameservers maintainers (@dnsops)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads the key states and reports what it would tell; tells nothing.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  software:
+    description: The name server software of this host.
+    type: str
+    required: true
+    choices: [bind, knot, nsd]
+  zones:
+    description: The zones, each with the DS records the parent publishes (null when unknown, then nothing is told).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: The zone.
+        type: str
+        required: true
+      parent:
+        description: The parent's DS records ([{key_tag, algorithm, digest_type, digest}]), or null.
+        type: list
+        elements: dict
+  rndc:
+    description: The rndc command (BIND).
+    type: str
+    default: rndc
+  knotc:
+    description: The knotc command (Knot).
+    type: str
+    default: knotc
+  keymgr:
+    description: The keymgr command (Knot).
+    type: str
+    default: keymgr
+seealso:
+  - module: dnsops.nameservers.ds_plan
+'''
+
+EXAMPLES = r'''
+- name: Tell BIND the parent publishes the DS of example.com's KSK
+  dnsops.nameservers.ds_signal:
+    software: bind
+    zones:
+      - name: example.com
+        parent: [{key_tag: 2371, algorithm: 13, digest_type: 2, digest: 1f987cc6583e92df0890718c42b7a6e6e93a40e7e5a2c9fb3dbea6d6c0e7e5c6}]
+'''
+
+RETURN = r'''
+told:
+  description: What was told (in check mode, what would be), one entry per key.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"zone": "example.com", "key_tag": 2371, "ds": "published"}]
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dnsops.nameservers.plugins.module_utils._ds_plan import (
+    knot_submitted,
+    parse_bind_status,
+    parse_knot_keys,
+    signer_actions,
+)
+
+
+def bind_zone(module, zone, parent, told):
+    rc, out, _err = module.run_command([module.params['rndc'], 'dnssec', '-status', zone])
+    if rc != 0:
+        return                      # not a zone with a dnssec-policy here (a secondary, or unsigned)
+    keys = parse_bind_status(out)
+    algorithms = dict((k['key_tag'], k['algorithm']) for k in keys)
+    for key in keys:
+        if key['algorithm'] is None:   # an algorithm named as this module does not know: take the parent's
+            key['algorithm'] = next((int(d['algorithm']) for d in parent or [] if int(d['key_tag']) == key['key_tag']), 0)
+    for key_tag, what in signer_actions(parent, keys):
+        told.append({'zone': zone, 'key_tag': key_tag, 'ds': what})
+        if module.check_mode:
+            continue
+        command = [module.params['rndc'], 'dnssec', '-checkds', '-key', str(key_tag)]
+        if algorithms.get(key_tag):
+            command += ['-alg', str(algorithms[key_tag])]
+        module.run_command(command + [what, zone], check_rc=True)
+
+
+def knot_zone(module, zone, parent, told):
+    rc, out, _err = module.run_command([module.params['keymgr'], zone, 'list'])
+    if rc != 0:
+        return
+    if knot_submitted(parent, parse_knot_keys(out)):
+        told.append({'zone': zone, 'key_tag': None, 'ds': 'submitted'})
+        if not module.check_mode:
+            module.run_command([module.params['knotc'], 'zone-ksk-submitted', zone], check_rc=True)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            software=dict(type='str', required=True, choices=['bind', 'knot', 'nsd']),
+            zones=dict(type='list', elements='dict', required=True, options=dict(
+                name=dict(type='str', required=True),
+                parent=dict(type='list', elements='dict'),
+            )),
+            rndc=dict(type='str', default='rndc'),
+            knotc=dict(type='str', default='knotc'),
+            keymgr=dict(type='str', default='keymgr'),
+        ),
+        supports_check_mode=True,
+    )
+    told = []
+    handler = {'bind': bind_zone, 'knot': knot_zone}.get(module.params['software'])
+    if handler is not None:
+        for zone in module.params['zones']:
+            handler(module, zone['name'].rstrip('.').lower(), zone['parent'], told)
+    module.exit_json(changed=bool(told), told=told)
+
+
+if __name__ == '__main__':
+    main()
