@@ -42,19 +42,13 @@ options:
     required: true
     choices: [bind, knot, nsd]
   zones:
-    description: The zones, each with the DS records the parent publishes (null when unknown, then nothing is told).
+    description:
+      - The zones, each a dict with C(name) and C(parent), the DS records the parent publishes
+        ([{key_tag, algorithm, digest_type, digest}], null when unknown: nothing is told). Other keys are ignored,
+        so the domains of M(dnsops.nameservers.ds_plan) can be given as they are.
     type: list
     elements: dict
     required: true
-    suboptions:
-      name:
-        description: The zone.
-        type: str
-        required: true
-      parent:
-        description: The parent's DS records ([{key_tag, algorithm, digest_type, digest}]), or null.
-        type: list
-        elements: dict
   rndc:
     description: The rndc command (BIND).
     type: str
@@ -132,10 +126,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             software=dict(type='str', required=True, choices=['bind', 'knot', 'nsd']),
-            zones=dict(type='list', elements='dict', required=True, options=dict(
-                name=dict(type='str', required=True),
-                parent=dict(type='list', elements='dict'),
-            )),
+            zones=dict(type='list', elements='dict', required=True),
             rndc=dict(type='str', default='rndc'),
             knotc=dict(type='str', default='knotc'),
             keymgr=dict(type='str', default='keymgr'),
@@ -144,9 +135,12 @@ def main():
     )
     told = []
     handler = {'bind': bind_zone, 'knot': knot_zone}.get(module.params['software'])
+    for index, zone in enumerate(module.params['zones']):
+        if not zone.get('name') or not isinstance(zone.get('parent') or [], list):
+            module.fail_json(msg='zones[%d]: %r needs a name and parent (a list of DS records, or null)' % (index, zone))
     if handler is not None:
         for zone in module.params['zones']:
-            handler(module, zone['name'].rstrip('.').lower(), zone['parent'], told)
+            handler(module, str(zone['name']).rstrip('.').lower(), zone.get('parent'), told)
     module.exit_json(changed=bool(told), told=told)
 
 
