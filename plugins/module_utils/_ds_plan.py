@@ -253,6 +253,16 @@ def signer_actions(parent, keys):
     return out
 
 
+def rollover_key(keys):
+    """The key-signing key to roll (``rndc dnssec -rollover -key ID``), or None: the one key that wants its DS and
+    whose DS the parent publishes (ds omnipresent), when no successor is on its way (another key with goal
+    omnipresent) - so asking again during a rollover starts no second one."""
+    wanted = [k for k in keys if k.get('goal') == 'omnipresent']
+    if len(wanted) != 1 or wanted[0].get('ds') != 'omnipresent':
+        return None
+    return wanted[0]
+
+
 def parse_bind_status(text):
     """``rndc dnssec -status ZONE``'s output -> [{key_tag, algorithm (number or None), role, goal, ds}] for the
     key-signing keys (KSK and CSK)."""

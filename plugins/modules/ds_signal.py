@@ -23,6 +23,10 @@ description:
   - "Knot (O(software=knot)): reads C(keymgr ZONE list); a KSK in the ready state (waiting for its DS) whose DS the
     parent publishes gets C(knotc zone-ksk-submitted ZONE). Knot needs no word when a DS is withdrawn."
   - A zone the server does not sign (a secondary, or no policy) is left alone. Other software (NSD) signs nothing.
+  - O(rollover) starts a KSK (or CSK) rollover of the zones it names, once - C(rndc dnssec -rollover -key ID ZONE)
+    for the one key whose DS the parent publishes (DS state omnipresent) when no successor is on its way yet, or
+    C(knotc zone-key-rollover ZONE ksk); asking again while the rollover runs starts nothing. The next runs of
+    the deploy playbook add the new DS, tell the signer, remove the old DS and tell the signer again.
 author:
   - dnsops.nameservers maintainers (@dnsops)
 extends_documentation_fragment:
@@ -49,6 +53,11 @@ options:
     type: list
     elements: dict
     required: true
+  rollover:
+    description: Zones whose key-signing key to roll now (see above); zones of O(zones) only.
+    type: list
+    elements: str
+    default: []
   rndc:
     description: The rndc command (BIND).
     type: str
@@ -81,6 +90,12 @@ told:
   type: list
   elements: dict
   sample: [{"zone": "example.com", "key_tag": 2371, "ds": "published"}]
+rolled:
+  description: The zones whose key rollover was (in check mode, would be) started, with the key rolled.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"zone": "example.com", "key_tag": 2371}]
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -89,15 +104,23 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._ds_plan import
     knot_submitted,
     parse_bind_status,
     parse_knot_keys,
+    rollover_key,
     signer_actions,
 )
 
 
-def bind_zone(module, zone, parent, told):
+def bind_zone(module, zone, parent, told, rolled, roll):
     rc, out, _err = module.run_command([module.params['rndc'], 'dnssec', '-status', zone])
     if rc != 0:
         return                      # not a zone with a dnssec-policy here (a secondary, or unsigned)
     keys = parse_bind_status(out)
+    if roll:
+        key = rollover_key(keys)
+        if key is not None:
+            rolled.append({'zone': zone, 'key_tag': key['key_tag']})
+            if not module.check_mode:
+                module.run_command([module.params['rndc'], 'dnssec', '-rollover', '-key', str(key['key_tag']), zone],
+                                   check_rc=True)
     algorithms = dict((k['key_tag'], k['algorithm']) for k in keys)
     for key in keys:
         if key['algorithm'] is None:   # an algorithm named as this module does not know: take the parent's
@@ -112,11 +135,17 @@ def bind_zone(module, zone, parent, told):
         module.run_command(command + [what, zone], check_rc=True)
 
 
-def knot_zone(module, zone, parent, told):
+def knot_zone(module, zone, parent, told, rolled, roll):
     rc, out, _err = module.run_command([module.params['keymgr'], zone, 'list'])
     if rc != 0:
         return
-    if knot_submitted(parent, parse_knot_keys(out)):
+    keys = parse_knot_keys(out)
+    active = [k for k in keys if k['ksk'] and k['active']]
+    if roll and len(active) == 1 and not [k for k in keys if k['ksk'] and not k['active']]:
+        rolled.append({'zone': zone, 'key_tag': active[0]['key_tag']})
+        if not module.check_mode:
+            module.run_command([module.params['knotc'], 'zone-key-rollover', zone, 'ksk'], check_rc=True)
+    if knot_submitted(parent, keys):
         told.append({'zone': zone, 'key_tag': None, 'ds': 'submitted'})
         if not module.check_mode:
             module.run_command([module.params['knotc'], 'zone-ksk-submitted', zone], check_rc=True)
@@ -127,21 +156,24 @@ def main():
         argument_spec=dict(
             software=dict(type='str', required=True, choices=['bind', 'knot', 'nsd']),
             zones=dict(type='list', elements='dict', required=True),
+            rollover=dict(type='list', elements='str', default=[]),
             rndc=dict(type='str', default='rndc'),
             knotc=dict(type='str', default='knotc'),
             keymgr=dict(type='str', default='keymgr'),
         ),
         supports_check_mode=True,
     )
-    told = []
+    told, rolled = [], []
+    roll = set(z.rstrip('.').lower() for z in module.params['rollover'])
     handler = {'bind': bind_zone, 'knot': knot_zone}.get(module.params['software'])
     for index, zone in enumerate(module.params['zones']):
         if not zone.get('name') or not isinstance(zone.get('parent') or [], list):
             module.fail_json(msg='zones[%d]: %r needs a name and parent (a list of DS records, or null)' % (index, zone))
     if handler is not None:
         for zone in module.params['zones']:
-            handler(module, str(zone['name']).rstrip('.').lower(), zone.get('parent'), told)
-    module.exit_json(changed=bool(told), told=told)
+            name = str(zone['name']).rstrip('.').lower()
+            handler(module, name, zone.get('parent'), told, rolled, name in roll)
+    module.exit_json(changed=bool(told or rolled), told=told, rolled=rolled)
 
 
 if __name__ == '__main__':

@@ -21,6 +21,7 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._ds_plan import
     parse_bind_status,
     parse_knot_keys,
     plan_domain,
+    rollover_key,
     signer_actions,
 )
 
@@ -252,3 +253,11 @@ def test_knot_submitted_only_for_a_ready_ksk_whose_ds_the_parent_publishes():
     assert knot_submitted([{'key_tag': 2371, 'algorithm': 13}], keys)
     assert not knot_submitted([{'key_tag': 555, 'algorithm': 13}], keys)
     assert not knot_submitted(None, keys)
+
+
+def test_rollover_key_only_when_the_current_ds_is_in_place_and_no_successor():
+    current = {'key_tag': 1, 'algorithm': 13, 'goal': 'omnipresent', 'ds': 'omnipresent'}
+    assert rollover_key([current]) == current
+    assert rollover_key([dict(current, ds='rumoured')]) is None
+    assert rollover_key([current, {'key_tag': 2, 'algorithm': 13, 'goal': 'omnipresent', 'ds': 'hidden'}]) is None
+    assert rollover_key([dict(current, goal='hidden')]) is None
