@@ -46,7 +46,8 @@ options:
   dnssec:
     description:
       - Whether the inventory signs each zone, by zone name (C(dnssec) of the zone entry, or C(nameserver_dnssec)).
-        V(false) makes a zone that is still signed go unsigned; a zone not listed counts as V(false).
+        V(false) makes a zone that is still signed go unsigned (its DS removed first). Zones not listed are left
+        alone, and not asked: an inventory without DNSSEC costs no query.
     type: dict
     default: {}
   registered:
@@ -195,7 +196,8 @@ def inputs(module):
                     'addresses': [_dnscheck.normalize_address(a) for a in e.get('addresses') or []]}
                    for e in group.get('expected') or []]
         for zone in group.get('zones') or []:
-            zones.append((_dnscheck.normalize_name(zone), servers))
+            if _dnscheck.normalize_name(zone) in dnssec:
+                zones.append((_dnscheck.normalize_name(zone), servers))
     accounts = dict((_dnscheck.normalize_name(d['name']), d.get('account')) for d in params['registered'])
     parents = [_dnscheck.parse_server(spec) for spec in params['parent_servers']] or None
     return zones, dnssec, accounts, parents
