@@ -195,7 +195,7 @@ def _target(name, wanted, views, failed, waits):
     cds = sets.pop()
     if not cds:
         waits.append('the signer publishes no CDS/CDNSKEY yet (it does once the new key is in the zone on every '
-                      'server and its hold-down has passed)')
+                     'server and its hold-down has passed)')
         return frozenset(), False
     usable = frozenset(ds for ds in cds if ds[2] in PUBLISH_DIGEST_TYPES)
     if not usable:

@@ -17,12 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.dnsops.nameservers.plugins.module_utils import _dnscheck
 
-try:
-    import dns.name
-    import dns.rdatatype
-except ImportError:
-    pass
-
 
 def _answer(exchange, zone, rdtype):
     summary = _dnscheck.summarize_signed(exchange, zone, rdtype)

@@ -22,7 +22,7 @@ description:
     signer no longer wants is removed once the parent publishes every DS wanted (add before remove); a zone going
     unsigned (V(false) in O(dnssec), or a CDS DELETE record) has every DS removed first; a DS that names no key on
     any server is removed. Otherwise the domain waits, and RV(domains[].wait) says why.
-  - Makes no change: the registrar writes are M(dnsops.nameservers.domain_ds)'s, from RV(writes).
+  - Makes no change. The registrar writes are M(dnsops.nameservers.domain_ds)'s, from RV(writes).
 author:
   - dnsops.nameservers maintainers (@dnsops)
 extends_documentation_fragment:
@@ -47,7 +47,7 @@ options:
     description:
       - Whether the inventory signs each zone, by zone name (C(dnssec) of the zone entry, or C(nameserver_dnssec)).
         V(false) makes a zone that is still signed go unsigned (its DS removed first). Zones not listed are left
-        alone, and not asked: an inventory without DNSSEC costs no query.
+        alone, and not asked (an inventory without DNSSEC costs no query).
     type: dict
     default: {}
   registered:
@@ -120,23 +120,53 @@ domains:
   type: list
   elements: dict
   contains:
-    name: {description: The zone., type: str}
-    account: {description: The registrar account holding it, or null., type: str}
-    wanted: {description: V(signed) or V(unsigned)., type: str}
-    state: {description: "V(secure), V(insecure), V(signing), V(unsigning), V(rollover), V(waiting) or V(manual).", type: str}
-    add: {description: DS records to add now., type: list, elements: dict}
-    remove: {description: DS records to remove now., type: list, elements: dict}
-    target: {description: The DS set the signer wants (null while unknown)., type: list, elements: dict}
-    registrar: {description: The DS records at the registrar (null when not read)., type: list, elements: dict}
-    parent: {description: The DS records the parent publishes (null when unknown)., type: list, elements: dict}
-    wait: {description: Why the domain waits ([] when it does not)., type: list, elements: str}
-    settled: {description: Registrar, parent and signer agree; nothing to do., type: bool}
-    manual: {description: What to set at a registrar without a DS API, or null., type: str}
+    name:
+      description: The zone.
+      type: str
+    account:
+      description: The registrar account holding it, or null.
+      type: str
+    wanted:
+      description: V(signed) or V(unsigned).
+      type: str
+    state:
+      description: V(secure), V(insecure), V(signing), V(unsigning), V(rollover), V(waiting) or V(manual).
+      type: str
+    add:
+      description: DS records to add now.
+      type: list
+      elements: dict
+    remove:
+      description: DS records to remove now.
+      type: list
+      elements: dict
+    target:
+      description: The DS set the signer wants (null while unknown).
+      type: list
+      elements: dict
+    registrar:
+      description: The DS records at the registrar (null when not read).
+      type: list
+      elements: dict
+    parent:
+      description: The DS records the parent publishes (null when unknown).
+      type: list
+      elements: dict
+    wait:
+      description: Why the domain waits ([] when it does not).
+      type: list
+      elements: str
+    settled:
+      description: Registrar, parent and signer agree; nothing to do.
+      type: bool
+    manual:
+      description: What to set at a registrar without a DS API, or null.
+      type: str
 read:
   description: The domains whose DS records to read, by account.
   returned: always
   type: dict
-  sample: {alibaba: [customer-a.com]}
+  sample: {"alibaba": ["customer-a.com"]}
 writes:
   description: The domain_ds calls to make, C(add) then C(remove), each [{account, domains [{name, records}]}].
   returned: always
@@ -147,6 +177,10 @@ settled:
   type: bool
 rounds:
   description: How many times the servers were asked.
+  returned: always
+  type: int
+queries:
+  description: How many DNS queries were sent.
   returned: always
   type: int
 '''

@@ -48,7 +48,8 @@ options:
   zones:
     description:
       - The zones, each a dict with C(name) and C(parent), the DS records the parent publishes
-        ([{key_tag, algorithm, digest_type, digest}], null when unknown: nothing is told). Other keys are ignored,
+        (a list of C(key_tag), C(algorithm), C(digest_type), C(digest); null when unknown, then nothing is told).
+        Other keys are ignored,
         so the domains of M(dnsops.nameservers.ds_plan) can be given as they are.
     type: list
     elements: dict
@@ -159,7 +160,7 @@ def main():
             rollover=dict(type='list', elements='str', default=[]),
             rndc=dict(type='str', default='rndc'),
             knotc=dict(type='str', default='knotc'),
-            keymgr=dict(type='str', default='keymgr'),
+            keymgr=dict(type='str', default='keymgr', no_log=False),
         ),
         supports_check_mode=True,
     )
