@@ -233,7 +233,6 @@ CLEAN = ('service named stop; service nsd stop; service knot stop; '
          '/var/lib/knot/catalog /var/lib/knot/keys /etc/dnsops-nameservers; true')
 
 
-
 def clean_slate():
     """Servers without the role's state and no daemon running (an earlier layout, the benchmark or older
     runs may have left other zones and another daemon on port 53)."""
