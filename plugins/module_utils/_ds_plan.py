@@ -232,13 +232,15 @@ def _state(wanted, target, have, out):
 def signer_actions(parent, keys):
     """What to tell a signer (BIND's ``rndc dnssec -checkds``) about its key-signing keys, from the DS the parent
     publishes (``parent``: DS dicts, or None when unknown) and the keys' states (``keys``: [{key_tag, algorithm,
-    goal, ds}], the states ``rndc dnssec -status`` prints: hidden, rumoured, omnipresent, unretentive)
-    -> [(key_tag, 'published' | 'withdrawn')].
+    goal, ds, ds_published, ds_removed}]: the states ``rndc dnssec -status`` prints - hidden, rumoured, omnipresent,
+    unretentive - and whether the key's state file records that BIND was told, its DSPublish and DSRemoved times;
+    None when unknown) -> [(key_tag, 'published' | 'withdrawn')].
 
-    Published: a key that wants its DS (goal omnipresent) and whose DS BIND thinks hidden, once the parent
-    publishes a DS of its key tag and algorithm. Withdrawn: a key leaving (goal hidden) whose DS BIND thinks still
-    there (rumoured or omnipresent), once the parent publishes none for it. Each is said once: BIND then moves
-    the DS state on (rumoured, unretentive), so a second run says nothing.
+    Published: a key that wants its DS (goal omnipresent), whose DS BIND does not count as there yet and was not
+    told of, once the parent publishes a DS of its key tag and algorithm (BIND moves the DS state to rumoured as
+    soon as it publishes the CDS, so without the state file only a hidden DS counts as not told). Withdrawn: a key
+    leaving (goal hidden) whose DS BIND thinks still there and was not told gone, once the parent publishes none for
+    it. Each is said once: telling again would restart BIND's wait for the DS TTL.
     """
     if parent is None:
         return []
@@ -246,11 +248,31 @@ def signer_actions(parent, keys):
     out = []
     for key in keys:
         ident = (int(key['key_tag']), int(key['algorithm']))
-        if key.get('goal') == 'omnipresent' and key.get('ds') == 'hidden' and ident in at_parent:
-            out.append((ident[0], 'published'))
-        elif key.get('goal') == 'hidden' and key.get('ds') in ('rumoured', 'omnipresent') and ident not in at_parent:
-            out.append((ident[0], 'withdrawn'))
+        told_published = key.get('ds_published')
+        told_removed = key.get('ds_removed')
+        if key.get('goal') == 'omnipresent' and ident in at_parent:
+            if (key.get('ds') == 'hidden' and not told_published) or (
+                    key.get('ds') == 'rumoured' and told_published is False):
+                out.append((ident[0], 'published'))
+        elif key.get('goal') == 'hidden' and ident not in at_parent and not told_removed:
+            if key.get('ds') in ('rumoured', 'omnipresent'):
+                out.append((ident[0], 'withdrawn'))
     return out
+
+
+def parse_bind_key_state(text):
+    """A K*.state file -> (DSPublish recorded, DSRemoved recorded)."""
+    fields = set(line.split(':', 1)[0].strip() for line in text.splitlines() if ':' in line)
+    return 'DSPublish' in fields, 'DSRemoved' in fields
+
+
+def bind_key_directory(config):
+    """The key-directory of ``named-checkconf -p``'s output, or None."""
+    for line in config.splitlines():
+        words = line.strip().rstrip(';').split(None, 1)
+        if len(words) == 2 and words[0] == 'key-directory':
+            return words[1].strip().strip('"')
+    return None
 
 
 def rollover_key(keys):

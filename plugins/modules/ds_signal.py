@@ -63,6 +63,12 @@ options:
     description: The rndc command (BIND).
     type: str
     default: rndc
+  named_checkconf:
+    description:
+      - The named-checkconf command (BIND), whose C(-p) output names the key directory, where each key's state file
+        says whether BIND was already told (its C(DSPublish) and C(DSRemoved) times).
+    type: str
+    default: named-checkconf
   knotc:
     description: The knotc command (Knot).
     type: str
@@ -99,10 +105,14 @@ rolled:
   sample: [{"zone": "example.com", "key_tag": 2371}]
 '''
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dnsops.nameservers.plugins.module_utils._ds_plan import (
+    bind_key_directory,
     knot_submitted,
+    parse_bind_key_state,
     parse_bind_status,
     parse_knot_keys,
     rollover_key,
@@ -110,11 +120,30 @@ from ansible_collections.dnsops.nameservers.plugins.module_utils._ds_plan import
 )
 
 
+def key_states(module, zone, keys):
+    """Whether BIND was told of each key's DS (DSPublish, DSRemoved in its state file; None when not found)."""
+    if not hasattr(module, 'dnsops_key_directory'):      # asked once per run
+        rc, out, _err = module.run_command([module.params['named_checkconf'], '-p'])
+        module.dnsops_key_directory = bind_key_directory(out) if rc == 0 else None
+    directory = module.dnsops_key_directory
+    for key in keys:
+        key['ds_published'] = key['ds_removed'] = None
+        if not directory or not key['algorithm']:
+            continue
+        path = os.path.join(directory, 'K%s.+%03d+%05d.state' % (zone, key['algorithm'], key['key_tag']))
+        try:
+            with open(path) as handle:
+                key['ds_published'], key['ds_removed'] = parse_bind_key_state(handle.read())
+        except (IOError, OSError):
+            continue
+
+
 def bind_zone(module, zone, parent, told, rolled, roll):
     rc, out, _err = module.run_command([module.params['rndc'], 'dnssec', '-status', zone])
     if rc != 0:
         return                      # not a zone with a dnssec-policy here (a secondary, or unsigned)
     keys = parse_bind_status(out)
+    key_states(module, zone, keys)
     if roll:
         key = rollover_key(keys)
         if key is not None:
@@ -159,6 +188,7 @@ def main():
             zones=dict(type='list', elements='dict', required=True),
             rollover=dict(type='list', elements='str', default=[]),
             rndc=dict(type='str', default='rndc'),
+            named_checkconf=dict(type='str', default='named-checkconf'),
             knotc=dict(type='str', default='knotc'),
             keymgr=dict(type='str', default='keymgr', no_log=False),
         ),

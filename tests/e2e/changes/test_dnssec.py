@@ -81,6 +81,8 @@ def test_the_demo_domain_is_signed_and_validates(lab, watched, probe):
     assert until(lambda: validated(DOMAIN), lambda v: v == ('NOERROR', True), 30) == ('NOERROR', True)
     states = ksk_states(lab)
     assert all(states[tag][1] in ('rumoured', 'omnipresent') for tag in tags), states
+    for tag in tags:            # BIND was told (rndc dnssec -checkds): its key's state file has the time
+        lab.on(PRIMARY_HOST, 'grep -q ^DSPublish: /var/lib/bind/dnsops/keys/K%s.+013+%05d.state' % (DOMAIN, tag))
     for zone in ZONES:          # the unsigned ones stay insecure, and answer
         if not zone.get('dnssec'):
             assert validated(zone['name']) == ('NOERROR', False), zone['name']

@@ -261,3 +261,14 @@ def test_rollover_key_only_when_the_current_ds_is_in_place_and_no_successor():
     assert rollover_key([dict(current, ds='rumoured')]) is None
     assert rollover_key([current, {'key_tag': 2, 'algorithm': 13, 'goal': 'omnipresent', 'ds': 'hidden'}]) is None
     assert rollover_key([dict(current, goal='hidden')]) is None
+
+
+def test_withdrawn_once_by_the_state_file():
+    leaving = {'key_tag': 4000, 'algorithm': 13, 'goal': 'hidden', 'ds': 'omnipresent'}
+    assert signer_actions([], [dict(leaving, ds_removed=False)]) == [(4000, 'withdrawn')]
+    assert signer_actions([], [dict(leaving, ds_removed=True)]) == []
+    new = {'key_tag': 5, 'algorithm': 13, 'goal': 'omnipresent', 'ds': 'rumoured'}
+    parent = [{'key_tag': 5, 'algorithm': 13}]
+    assert signer_actions(parent, [dict(new, ds_published=False)]) == [(5, 'published')]
+    assert signer_actions(parent, [dict(new, ds_published=True)]) == []
+    assert signer_actions(parent, [new]) == []      # unknown: a rumoured DS may have been told already

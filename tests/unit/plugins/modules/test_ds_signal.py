@@ -18,7 +18,8 @@ class Shell(object):
 
     def __init__(self, table, check_mode=False, rollover=()):
         self.table, self.ran, self.check_mode = table, [], check_mode
-        self.params = {'rndc': 'rndc', 'knotc': 'knotc', 'keymgr': 'keymgr', 'rollover': list(rollover)}
+        self.params = {'rndc': 'rndc', 'knotc': 'knotc', 'keymgr': 'keymgr', 'rollover': list(rollover),
+                       'named_checkconf': 'named-checkconf'}
 
     def run_command(self, command, check_rc=False):
         self.ran.append(' '.join(command))
@@ -74,3 +75,21 @@ def test_knot_ksk_submitted():
     ds_signal.knot_zone(shell, 'example.com', PARENT, told, [], False)
     assert told == [{'zone': 'example.com', 'key_tag': None, 'ds': 'submitted'}]
     assert 'knotc zone-ksk-submitted example.com' in shell.ran
+
+
+def test_bind_told_once_even_while_the_ds_state_is_rumoured(tmp_path):
+    """BIND 9.18 moves a new key's DS state to rumoured when it publishes the CDS: the state file's DSPublish says
+    whether it was told."""
+    status = BIND_STATUS.replace('ds:             hidden', 'ds:             rumoured')
+    status = status[:status.index('key: 4000')]
+    state = tmp_path / 'Kexample.com.+013+02371.state'
+    state.write_text('; This is the state of key 2371, for example.com.\nAlgorithm: 13\nGoal: omnipresent\n')
+    table = {'rndc dnssec -status example.com': (0, status),
+             'named-checkconf -p': (0, 'options {\n\tkey-directory "%s";\n};\n' % tmp_path)}
+    shell, told = Shell(table), []
+    ds_signal.bind_zone(shell, 'example.com', PARENT, told, [], False)
+    assert told == [{'zone': 'example.com', 'key_tag': 2371, 'ds': 'published'}]
+    state.write_text(state.read_text() + 'DSPublish: 20261202200000 (Wed Dec  2 20:00:00 2026)\n')
+    shell, told = Shell(table), []
+    ds_signal.bind_zone(shell, 'example.com', PARENT, told, [], False)
+    assert told == [] and not [c for c in shell.ran if '-checkds' in c]
