@@ -14,7 +14,7 @@ short_description: Tell a signing name server that the parent publishes, or has 
 version_added: 0.1.0
 description:
   - Runs on a signing primary. For each zone of O(zones) it compares the DS records the parent publishes
-    (O(zones[].parent)) with the key states of the signer and tells the signer what changed, once.
+    (the C(parent) of each of O(zones)) with the key states of the signer and tells the signer what changed, once.
   - "BIND (O(software=bind), C(dnssec-policy)): reads C(rndc dnssec -status ZONE); a key-signing key that wants its
     DS (goal omnipresent) whose DS state is hidden, and whose DS the parent publishes, gets
     C(rndc dnssec -checkds -key ID -alg ALG published ZONE); a key leaving (goal hidden) whose DS state is rumoured
