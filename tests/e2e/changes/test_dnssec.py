@@ -94,6 +94,7 @@ def test_a_ksk_rollover_keeps_the_domain_validating(lab, watched, probe):
     old = parent_ds(DOMAIN)
     until(lambda: ksk_states(lab), lambda s: all(s[t][1] == 'omnipresent' for t in old), 90)
     lab.deploy(extra={'registrar_dnssec_rollover': [DOMAIN]}, inventories=REGISTRY_ONLY)
+
     def successors(states):
         return [t for t, (goal, _ds) in states.items() if goal == 'omnipresent' and t not in old]
     states = until(lambda: ksk_states(lab), successors, 30)
