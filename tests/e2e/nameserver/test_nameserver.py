@@ -465,6 +465,11 @@ def test_06_one_record_changed_reloads_only_that_zone(layout):
     def propagated():
         return all(query(s, 'new.' + z, 'A').answer for s in SERVERS for z in ('beta.test', knot_zone))
     assert wait_for(propagated)
+    # Both zones are signed (by BIND and by Knot): every server serves the new record with the signer's RRSIG.
+    for server in SERVERS:
+        for zone in signed_zones(layout):
+            resp = dnssec_query(server, 'new.' + zone, 'A')
+            assert [r for r in resp.answer if r.rdtype == dns.rdatatype.RRSIG], (server, zone, resp)
     after = all_serials(BASE_NAMES)
     for (server, zone), value in after.items():
         if zone in ('beta.test', knot_zone):

@@ -203,6 +203,11 @@ def test_knot_signs_with_its_policy_publishing_cds_and_keeps_signing_an_unsigned
     assert zones['a.test']['dnssec-signing'] is True and zones['a.test']['dnssec-policy'] == 'dnsops-sign-dnsops'
     assert zones['b.test']['dnssec-policy'] == 'dnsops-sign-lab'
     assert zones['old.test']['dnssec-signing'] is True and zones['old.test']['dnssec-policy'] == 'dnsops-unsign-dnsops'
+    # A signed zone takes the differences of the role's file and keeps the whole zone in its journal (with the
+    # template's whole/changes, Knot sent IXFRs without the records a changed file added).
+    for zone in ('a.test', 'b.test', 'old.test'):
+        assert zones[zone]['zonefile-load'] == 'difference-no-serial' and zones[zone]['journal-content'] == 'all', zone
+    assert 'zonefile-load' not in zones['c.test']
     # A Knot secondary never signs.
     assert 'dnssec-signing' not in zones['c.test'] and 'dnssec-policy' not in zones['c.test']
     policies = dict((p['id'], p) for p in conf['policy'])
