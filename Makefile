@@ -115,6 +115,7 @@ demo: venv lab-up live-collection
 	@echo "  dig @198.51.100.2 customer-a.com NS +norecurse     # the referral and its glue (Alibaba Cloud)"
 	@echo "  dig @198.51.100.2 customer-d.org NS +norecurse     # a domain held at Route 53 Domains"
 	@echo "  dig @198.51.100.10 customer-a.com SOA               # ns1 (BIND), also .11 (NSD) and .12"
+	@echo "  dig @198.51.100.3 customer-a.com SOA +dnssec        # the validating resolver: the ad flag (signed, DS at the parent)"
 	@echo "Run it again (a no-op converge): make demo.   Take the lab down: make lab-down"
 
 # ansible-lint's production profile on the roles and playbooks users run.

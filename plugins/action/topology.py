@@ -35,7 +35,8 @@ HOST_VARIABLES = ('nameserver_name', 'nameserver_addresses', 'nameserver_hidden'
 ARGS = ('view', 'group', 'primary_group', 'zones', 'catalog', 'catalog_zone_suffix', 'softwares', 'host',
         'catalog_consumer', 'require_addresses', 'settings', 'registered', 'registrar_domains', 'allow_single',
         'current_glue', 'zone_entry', 'zone_entry_values', 'accounts', 'found', 'deployed', 'removal_found',
-        'remove_allowed', 'delete_orphans', 'hold_down_left', 'restore', 'moved', 'renamed', 'renamed_found')
+        'remove_allowed', 'delete_orphans', 'hold_down_left', 'restore', 'moved', 'renamed', 'renamed_found',
+        'dnssec', 'dnssec_policies', 'signers', 'signed_before')
 
 
 def _fact_addresses(facts):
@@ -129,7 +130,9 @@ class ActionModule(ActionBase):
         topology = Topology(hosts, zones, catalog=args.get('catalog', False),
                             catalog_zone_suffix=args.get('catalog_zone_suffix') or 'catalog.invalid',
                             softwares=args.get('softwares'), group=group, primary_group=primary_group,
-                            require_addresses=as_bool(args.get('require_addresses', True), 'require_addresses'))
+                            require_addresses=as_bool(args.get('require_addresses', True), 'require_addresses'),
+                            dnssec=args.get('dnssec', False), dnssec_policies=_plain(args.get('dnssec_policies')),
+                            signers=_plain(args['signers']) if args.get('signers') is not None else None)
         out = {'changed': False, 'default_primaries': topology.default_primaries}
         if view == 'host':
             out.update(self._host_view(topology, args, task_vars))
@@ -143,7 +146,8 @@ class ActionModule(ActionBase):
 
     def _host_view(self, topology, args, task_vars):
         host = args.get('host') or task_vars.get('inventory_hostname')
-        plan = topology.host_plan(host, args.get('catalog_consumer') or 'none')
+        plan = topology.host_plan(host, args.get('catalog_consumer') or 'none',
+                                  as_list(_plain(args.get('signed_before') or []), 'signed_before', "['example.com']"))
         if args.get('zone_entry'):
             plan['zone_entries'] = topology.zone_entries(plan, _plain(args['zone_entry']), _plain(args.get('zone_entry_values') or {}))
         facts = task_vars.get('ansible_facts') or {}

@@ -13,6 +13,8 @@
 - ``registry``: per account, ``{account, domains}`` with the domains as ``glue_host_info`` returns them
   (``name``, ``nameservers``, ``hosts`` [{name, ips}]), read at the end of the run;
 - ``checks``: ``delegation_check``'s zone reports (``zone``, ``ok``, ``serials``, ``findings``);
+- ``dnssec``: the DS plan of each signed zone, or zone going unsigned (``ds_plan``'s ``domains``: ``name``,
+  ``state``, ``add``, ``remove``, ``registrar``, ``parent``, ``wait``, ``manual``), the last one of the run;
 - ``servers``: per inventory host ``{host, name, addresses, software, primary, hidden, zones, config}``, where
   ``zones`` and ``config`` are what the nameserver role's zone_files and server_config tasks returned (or empty);
 - ``failure`` (only when a step failed): ``step``, ``task`` and ``msg`` of the failure, the loop results of the
@@ -65,6 +67,7 @@ class Summary(object):
         self.checks = dict((_norm(c.get('zone')), c) for c in data.get('checks') or [])
         self.servers = data.get('servers') or []
         self.failure = data.get('failure') or None
+        self.dnssec = data.get('dnssec') or []
 
     @property
     def would(self):
@@ -79,6 +82,7 @@ class Summary(object):
             if _norm(domain.get('name')) in self.planned_ns or _norm(domain.get('name')) in self.checks:
                 out += self.domain_lines(account, domain)
         out += self.unregistered_lines()
+        out += self.dnssec_lines()
         return out
 
     def headline(self):
@@ -244,6 +248,14 @@ class Summary(object):
             out += self.glue_lines(name)
         return ['Glue hosts at the registry:'] + out if out else []
 
+    def dnssec_lines(self):
+        if not self.dnssec:
+            return []
+        out = ['DNSSEC (state; DS as key tag, algorithm, digest type):']
+        for plan in self.dnssec:
+            out += _dnssec_lines(plan, self.check_mode)
+        return out
+
     def unregistered_lines(self):
         if not self.unregistered:
             return []
@@ -252,6 +264,28 @@ class Summary(object):
         for entry in self.unregistered:
             out.append('  %s: set NS to %s at its registrar' % (entry.get('zone'), ', '.join(entry.get('nameservers') or [])))
         return out
+
+
+def _ds(records):
+    return ', '.join('%s %s %s' % (r.get('key_tag'), r.get('algorithm'), r.get('digest_type'))
+                     for r in records or []) or 'none'
+
+
+def _dnssec_lines(plan, check_mode):
+    name, state = plan.get('name'), plan.get('state')
+    if plan.get('manual'):
+        return ['  %s: set by hand: %s' % (name, plan['manual'])]
+    out = ['  %s: %s (wanted %s); DS at the registrar: %s; at the parent: %s'
+           % (name, state, plan.get('wanted'), _ds(plan.get('registrar')),
+              'unknown' if plan.get('parent') is None else _ds(plan.get('parent')))]
+    verb = 'would be' if check_mode else 'were'
+    if plan.get('add'):
+        out.append('    DS %s added: %s' % (verb, _ds(plan['add'])))
+    if plan.get('remove'):
+        out.append('    DS %s removed: %s' % (verb, _ds(plan['remove'])))
+    for reason in plan.get('wait') or []:
+        out.append('    waiting: %s' % reason)
+    return out
 
 
 def summary_lines(data):

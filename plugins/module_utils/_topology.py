@@ -41,7 +41,29 @@ CATALOG_CONSUMER_MODES = ('many', 'one', 'none')
 SERVER_STATES = ('present', 'retiring', 'absent')
 
 # The fields of a zone (nameserver_zones; zone_files also takes content, the text of a shipped file).
-ZONE_FIELDS = ('name', 'state', 'records', 'file', 'content', 'ttl', 'soa', 'primaries', 'secondaries', 'catalog')
+ZONE_FIELDS = ('name', 'state', 'records', 'file', 'content', 'ttl', 'soa', 'primaries', 'secondaries', 'catalog',
+               'dnssec', 'dnssec_policy')
+
+# DNSSEC signing policies (nameserver_dnssec_policies): the settings of one, with their defaults. Durations in
+# seconds; None: the signer's own default. A lifetime of 0 never rolls the key.
+DEFAULT_POLICY = 'dnsops'
+POLICY_FIELDS = {
+    'algorithm': 13,
+    'csk': True,
+    'ksk_lifetime': 0,
+    'zsk_lifetime': 0,
+    'dnskey_ttl': None,
+    'max_zone_ttl': None,
+    'publish_safety': None,
+    'retire_safety': None,
+    'zone_propagation_delay': None,
+    'parent_ds_ttl': None,
+    'parent_propagation_delay': None,
+}
+# The algorithms a policy may sign with (RFC 8624 3.1: MUST or RECOMMENDED for signing), as BIND and Knot name them
+# (the templates have the same names).
+POLICY_ALGORITHMS = {8: 'rsasha256', 13: 'ecdsap256sha256', 14: 'ecdsap384sha384', 15: 'ed25519', 16: 'ed448'}
+_POLICY_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$')
 
 _TRUE = ('yes', 'on', '1', 'true', 't', 'y')
 _FALSE = ('no', 'off', '0', 'false', 'f', 'n', '')
@@ -222,8 +244,12 @@ class Zone(object):
     primaries and those secondaries serve it, so only they are its delegation).
     """
 
-    def __init__(self, name, spec, present, primaries, secondaries, own_secondaries, catalog):
+    def __init__(self, name, spec, present, primaries, secondaries, own_secondaries, catalog, dnssec=False,
+                 dnssec_policy=DEFAULT_POLICY):
         self.name = name
+        # Signed on its primaries (dnssec), with the policy of nameserver_dnssec_policies it names.
+        self.dnssec = dnssec
+        self.dnssec_policy = dnssec_policy
         self.spec = spec
         self.present = present
         self.primaries = primaries
@@ -238,7 +264,8 @@ class Zone(object):
 
     def as_dict(self):
         return {'name': self.name, 'state': 'present' if self.present else 'absent', 'primaries': list(self.primaries),
-                'secondaries': list(self.secondaries), 'own_secondaries': self.own_secondaries, 'catalog': self.catalog}
+                'secondaries': list(self.secondaries), 'own_secondaries': self.own_secondaries, 'catalog': self.catalog,
+                'dnssec': self.dnssec, 'dnssec_policy': self.dnssec_policy}
 
 
 class Topology(object):
@@ -251,11 +278,19 @@ class Topology(object):
     ``softwares``: the known server profiles (None: any). ``group``/``primary_group``/``zones_field``: names
     for messages.
     ``require_addresses``: every server must have addresses (false: names only, e.g. before facts).
+    ``dnssec``: ``nameserver_dnssec``, whether a zone without ``dnssec`` is signed. ``dnssec_policies``:
+    ``nameserver_dnssec_policies`` (checked, ``dnsops`` added when missing; None: a zone's ``dnssec_policy`` is not
+    checked against them, for callers that do not sign, such as ``zone_files``). ``signers``: the softwares that can
+    sign (None: any); a signed zone with a primary running another one is refused.
     """
 
     def __init__(self, hosts, zones, catalog=False, catalog_zone_suffix='catalog.invalid', softwares=None,
                  group='nameservers', primary_group='nameserver_primaries', require_addresses=True,
-                 zones_field='nameserver_zones'):
+                 zones_field='nameserver_zones', dnssec=False, dnssec_policies=None, signers=None):
+        self.dnssec_default = as_bool(dnssec, 'nameserver_dnssec')
+        self.dnssec_policies = check_dnssec_policies(dnssec_policies)
+        self._check_policy_names = dnssec_policies is not None
+        self.signers = signers
         self.group = group
         self.zones_field = zones_field
         self.primary_group = primary_group
@@ -408,7 +443,29 @@ class Topology(object):
             raise ValidationError(field + ' primaries', spec.get('primaries', []),
                                   'leaves the zone without a primary: name its primaries, or give a host of group %s '
                                   'nameserver_primary: true or put it in group %s' % (self.group, self.primary_group))
-        return Zone(name, spec, state == 'present', primaries, secondaries, own, catalog)
+        dnssec, policy = self._dnssec(spec, field, primaries if state == 'present' else [])
+        return Zone(name, spec, state == 'present', primaries, secondaries, own, catalog, dnssec, policy)
+
+    def _dnssec(self, spec, field, primaries):
+        """(signed, policy name) of a zone; a signed zone whose primary cannot sign is refused."""
+        dnssec = spec.get('dnssec')
+        dnssec = self.dnssec_default if dnssec is None else as_bool(dnssec, field + ' dnssec')
+        policy = spec.get('dnssec_policy')
+        if policy is None:
+            policy = DEFAULT_POLICY
+        if self._check_policy_names and policy not in self.dnssec_policies:
+            raise ValidationError(field + ' dnssec_policy', policy, 'is not a policy of nameserver_dnssec_policies (%s)'
+                                  % ', '.join(sorted(self.dnssec_policies)))
+        if dnssec and self.signers is not None:
+            for host in primaries:
+                software = self.by_host[host].software
+                if software not in self.signers:
+                    raise ValidationError(field + ' dnssec', True,
+                                          'cannot be signed on its primary %s: %s does not sign zones (signers: %s); make '
+                                          'a server running one of them the zone\'s primary (a hidden primary whose '
+                                          '%s secondaries serve the signed zone), or set dnssec: false'
+                                          % (host, software, ', '.join(sorted(self.signers)) or 'none', software))
+        return dnssec, policy
 
     @property
     def present_zones(self):
@@ -457,7 +514,7 @@ class Topology(object):
 
     # -- one host's configuration -----------------------------------------
 
-    def host_plan(self, host, consumer='none'):
+    def host_plan(self, host, consumer='none', signed_before=()):
         """What ``host`` configures: ``zones`` [{name, type (primary, secondary, consumer), peers}],
         ``peersets`` {key: hosts} (the transfer peers, shared by zones with the same peers: 'to-' the
         secondaries a primary sends to, sorted; 'from-' the primaries a secondary pulls from, in order),
@@ -467,6 +524,11 @@ class Topology(object):
         the catalogs it consumes, which Knot does not answer for).
 
         A secondary does not configure a zone that comes through a catalog it consumes.
+
+        Signing, on primary zones only: ``dnssec`` 'sign' for a signed zone, 'unsign' for a zone with
+        ``dnssec: false`` this host has signing keys for (``signed_before``: it goes insecure at the signer's
+        pace, never at once), with ``policy``; ``signing`` and ``unsigning`` list them, ``policies`` the
+        policies they use (name: settings).
         """
         if host not in self.by_host:
             raise ValidationError('inventory_hostname', host, 'is not a host of group %s (%s)'
@@ -478,10 +540,15 @@ class Topology(object):
             peersets.setdefault(key, peers)
             zones.append({'name': name, 'type': kind, 'peers': key})
 
+        keyed = set(normalize_name(z) for z in signed_before or ())
+        signing, unsigning = [], []
         for zone in self.present_zones:
             if host in zone.primaries:
                 peers = sorted(zone.secondaries)
                 add(zone.name, 'primary', 'to-' + '-'.join(peers), peers)
+                if zone.dnssec or zone.name in keyed:
+                    (signing if zone.dnssec else unsigning).append(zone.name)
+                    zones[-1].update(dnssec='sign' if zone.dnssec else 'unsign', policy=zone.dnssec_policy)
             elif host in zone.secondaries and not (self.in_catalog(zone) and zone.primaries[0] in consumed_from):
                 add(zone.name, 'secondary', 'from-' + '-'.join(zone.primaries), list(zone.primaries))
         producers = self.catalog_producers
@@ -495,20 +562,33 @@ class Topology(object):
                 consumed.append({'name': name, 'peers': 'from-' + producer})
         served = [z.name for z in self.present_zones if host in z.serving]
         served += [self.catalog_zone_name(host)] if host in producers else []
+        used = set(z['policy'] for z in zones if z.get('dnssec'))
         return {'zones': zones, 'peersets': peersets, 'producers': producers, 'consumed': consumed,
-                'catalog_zone': self.catalog_zone_name(host) if host in producers else '', 'served': served}
+                'catalog_zone': self.catalog_zone_name(host) if host in producers else '', 'served': served,
+                'signing': signing, 'unsigning': unsigning,
+                'policies': dict((name, self.dnssec_policies[name]) for name in sorted(used))}
 
     @staticmethod
     def zone_entries(plan, formats, values):
         """The per-zone entries of a daemon's zone list, one per zone of ``plan`` (``host_plan``), from the
         profile's printf-style ``formats`` by zone type, with ``name``, ``peers`` and ``values`` filled in;
-        joined by newlines. Python, not Jinja: a template loop over thousands of zones costs seconds."""
+        joined by newlines. Python, not Jinja: a template loop over thousands of zones costs seconds.
+        ``dnssec`` is the profile's ``dnssec_sign`` or ``dnssec_unsign`` format filled with ``policy`` for a zone
+        this host signs, else empty."""
         out = []
         for zone in plan['zones']:
             fmt = (formats or {}).get(zone['type'])
             if not isinstance(fmt, str):
                 raise ValidationError('zone_entry', zone['type'], 'has no format in the server profile (zone_entry.%s)' % zone['type'])
-            fields = dict(values or {}, name=zone['name'], peers=zone['peers'])
+            dnssec = ''
+            if zone.get('dnssec'):
+                signing = (formats or {}).get('dnssec_' + zone['dnssec'])
+                if not isinstance(signing, str) or '%(dnssec)s' not in fmt:
+                    raise ValidationError('zone_entry', zone['type'], 'cannot sign zone %s: the server profile has no '
+                                          'zone_entry.dnssec_%s, or its %s format no %%(dnssec)s'
+                                          % (zone['name'], zone['dnssec'], zone['type']))
+                dnssec = signing % dict(values or {}, name=zone['name'], policy=zone['policy'])
+            fields = dict(values or {}, name=zone['name'], peers=zone['peers'], dnssec=dnssec)
             try:
                 out.append(fmt % fields)
             except (KeyError, ValueError, TypeError) as exc:
@@ -770,6 +850,44 @@ SETTINGS = {
     'nameserver_move_hold_down': _count(0),
     'nameserver_previous_names': lambda v, f: [normalize_domain(n, field=f) for n in as_list(v, f, "['ns3.example.com']")],
 }
+
+
+def check_dnssec_policies(policies):
+    """``nameserver_dnssec_policies`` checked, every setting filled in (POLICY_FIELDS), with ``dnsops`` (the
+    documented default: algorithm 13, one CSK that never rolls, the signer's timings) unless given."""
+    if policies is None:
+        policies = {}
+    if not isinstance(policies, dict):
+        raise ValidationError('nameserver_dnssec_policies', policies, 'is not a mapping of policy names to settings, '
+                                                                      'e.g. {lab: {dnskey_ttl: 60}}')
+    out = {DEFAULT_POLICY: dict(POLICY_FIELDS)}
+    for name, settings in policies.items():
+        field = 'nameserver_dnssec_policies.%s' % name
+        if not isinstance(name, str) or not _POLICY_NAME.match(name):
+            raise ValidationError('nameserver_dnssec_policies', name, 'is not a policy name: letters, digits, - and _, '
+                                                                      'at most 63, starting with a letter or digit')
+        if settings is None:
+            settings = {}
+        if not isinstance(settings, dict):
+            raise ValidationError(field, settings, 'is not a mapping of settings (%s)' % ', '.join(sorted(POLICY_FIELDS)))
+        policy = dict(POLICY_FIELDS)
+        for key, value in settings.items():
+            if key not in POLICY_FIELDS:
+                raise ValidationError(field, key, 'is not a setting of a policy; the settings are %s'
+                                      % ', '.join(sorted(POLICY_FIELDS)))
+            if key == 'csk':
+                policy[key] = as_bool(value, field + '.csk')
+            elif key == 'algorithm':
+                algorithm = as_int(value, field + '.algorithm', 0, 255)
+                if algorithm not in POLICY_ALGORITHMS:
+                    raise ValidationError(field + '.algorithm', value, 'is not an algorithm to sign with (RFC 8624 3.1); '
+                                                                       'one of %s' % ', '.join(str(a) for a in sorted(POLICY_ALGORITHMS)))
+                policy[key] = algorithm
+            elif value is not None:
+                # BIND refuses a TTL or delay above 2^31-1 seconds; a lifetime above ~68 years is no lifetime.
+                policy[key] = as_int(value, '%s.%s' % (field, key), 0, 2 ** 31 - 1)
+        out[name] = policy
+    return out
 
 
 def check_settings(settings):

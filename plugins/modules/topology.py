@@ -185,6 +185,28 @@ options:
     description: With O(removal_found), the domains to remove even though the registry still delegates them here.
     type: list
     elements: str
+  dnssec:
+    description: Whether a zone without its own C(dnssec) is signed on its primaries (C(nameserver_dnssec)).
+    type: bool
+    default: false
+  dnssec_policies:
+    description:
+      - The signing policies (C(nameserver_dnssec_policies)), policy name to settings; checked, every setting
+        filled in, and V(dnsops) (algorithm 13, one CSK that never rolls, the signer's timings) added unless given.
+        A zone's C(dnssec_policy) must name one.
+    type: dict
+  signers:
+    description:
+      - The server softwares that sign zones (the profiles with C(inline_signing)); a signed zone with a primary
+        running another one is refused, naming the zone and the host. Not checked when unset.
+    type: list
+    elements: str
+  signed_before:
+    description:
+      - With O(view=host), the zones this host keeps signing keys for. A zone among them with C(dnssec=false) is
+        unsigned at the signer's pace (C(plan.unsigning)), never at once.
+    type: list
+    elements: str
 seealso:
   - module: dnsops.nameservers.zone_files
 '''
@@ -224,6 +246,9 @@ plan:
   description:
     - With O(view=host), this host's C(zones) (C(name), C(type) V(primary), V(secondary) or V(consumer), C(peers)),
       C(peersets), C(producers), C(consumed), C(catalog_zone) and, with O(zone_entry), C(zone_entries).
+    - With O(view=host), the primary zones this host C(signing) and C(unsigning) (signed before, now C(dnssec=false)),
+      and the C(policies) they use (name to settings); a signing zone of C(zones) has C(dnssec) (V(sign) or
+      V(unsign)) and C(policy).
     - With O(view=registry) and O(registered), the C(glue), C(delegated) domains and C(delegations).
     - With O(found), also the C(account) of each C(glue) host and each of the C(delegations), the C(accounts), the
       C(registered) domains with the C(account) holding each, the C(unregistered) served zones (C(zone),

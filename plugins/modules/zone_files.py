@@ -95,6 +95,14 @@ options:
         description: List the zone in the catalog zone (when O(catalog_zone) is set).
         type: bool
         default: true
+      dnssec:
+        description:
+          - Whether the zone is signed on its primaries (the nameserver role's C(nameserver_zones[].dnssec)); the file
+            written here is the unsigned zone either way (the signer keeps the signed one), so it changes nothing here.
+        type: bool
+      dnssec_policy:
+        description: The zone's signing policy (the nameserver role's); not used here.
+        type: str
   servers:
     description: The name servers, with their inventory name, public name, addresses and whether they are hidden.
     type: list
@@ -425,6 +433,8 @@ def run_module():
                 primaries=dict(type='list', elements='str'),
                 secondaries=dict(type='list', elements='str'),
                 catalog=dict(type='bool', default=True),
+                dnssec=dict(type='bool'),
+                dnssec_policy=dict(type='str'),
             )),
             servers=dict(type='list', elements='dict', required=True, options=dict(
                 host=dict(type='str', required=True),

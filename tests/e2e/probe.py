@@ -36,6 +36,11 @@ command line::
     python3 tests/e2e/probe.py --registry 198.51.100.2 customer-a.com customer-b.net --duration 60 --json out.json
 
 It prints a summary and exits 1 when there was a wrong answer or a dark moment.
+
+With ``validating`` (``--validating 198.51.100.3``), every round also asks that validating resolver for each
+domain's SOA (recursion desired, DO bit), as a user's resolver would: ``secure`` (NOERROR with the AD bit),
+``insecure`` (NOERROR without it), or the rcode (SERVFAIL: the chain of trust is broken, e.g. a DS that names no
+key). These are in ``Report.resolver_answers`` and judged apart (``resolver_failures()``), so a suite chooses to.
 """
 
 import argparse
@@ -61,6 +66,8 @@ REFERRAL = 'referral'
 # The registry's referral for a name server's own name without its glue: the name lies outside the
 # registry's zones, or its host has no glue (a resolver then asks the name's zone): not wrong.
 NO_GLUE = 'no-glue'
+# The validating resolver's answers: validated (AD bit), or a working insecure answer.
+SECURE, INSECURE = 'secure', 'insecure'
 
 # One query's outcome: when (seconds since the probe started), which round, the name asked, the
 # address, the outcome's kind, the SOA serial (or None), the round-trip time, over TCP or not.
@@ -89,7 +96,8 @@ class Probe(object):
     """
 
     def __init__(self, registry, domains, interval=0.25, timeout=1.0, port=53, registry_port=53,
-                 addresses=None, query=None, max_rounds_in_flight=8, clock=time.monotonic):
+                 addresses=None, query=None, max_rounds_in_flight=8, clock=time.monotonic, validating=None,
+                 validating_port=53):
         self.registry = registry
         self.domains = [canonical(d) for d in domains]
         self.interval, self.timeout = float(interval), float(timeout)
@@ -103,6 +111,8 @@ class Probe(object):
         self._thread = None
         self._error = None
         self.answers = []         # every SOA answer
+        self.validating, self.validating_port = validating, int(validating_port)
+        self.resolver_answers = []  # every answer of the validating resolver
         self.registry_answers = []  # every answer of the registry
         self.rounds = []
         self.marks = []
@@ -195,7 +205,9 @@ class Probe(object):
         jobs = []
         for domain in self.domains:
             jobs += [self._ask_soa(domain, address, number) for address in sorted(self.addresses_of(domain))]
-        results = await asyncio.gather(*jobs)
+        if self.validating:
+            jobs += [self._ask_resolver(domain, number) for domain in self.domains]
+        results = [a for a in await asyncio.gather(*jobs) if a is not None]
         verdicts = {}
         for domain in self.domains:
             current = frozenset(address for name in self.delegation_now[domain]
@@ -262,6 +274,19 @@ class Probe(object):
         self._record(self.answers, answer)
         return answer
 
+    async def _ask_resolver(self, domain, number):
+        """The validating resolver's answer for the domain's SOA: recorded apart, returns None."""
+        query = dns.message.make_query(domain, 'SOA', want_dnssec=True)
+        started = self.now()
+        response, tcp, kind = await self._exchange(query, self.validating, self.validating_port)
+        if response is not None:
+            if response.rcode() != dns.rcode.NOERROR:
+                kind = dns.rcode.to_text(response.rcode())
+            else:
+                kind = SECURE if response.flags & dns.flags.AD else INSECURE
+        self._record(self.resolver_answers, Answer(started, number, domain, self.validating, kind, None,
+                                                   self.now() - started, tcp))
+
     def _judge_soa(self, domain, address, response):
         if response.rcode() != dns.rcode.NOERROR:
             return dns.rcode.to_text(response.rcode()), None
@@ -306,7 +331,8 @@ class Probe(object):
                 return [i for i in items if (since is None or i.time >= since) and (until is None or i.time < until)]
             return Report(within(self.answers), within(self.registry_answers), within(self.rounds),
                           list(self.marks), self.skipped_rounds, self._names_of_addresses(),
-                          until if until is not None else (self.stopped_at if self.stopped_at is not None else self.now()))
+                          until if until is not None else (self.stopped_at if self.stopped_at is not None else self.now()),
+                          within(self.resolver_answers))
 
     def _names_of_addresses(self):
         names = collections.defaultdict(set)
@@ -319,8 +345,9 @@ class Probe(object):
 class Report(object):
     """The answers of a stretch of time, judged: ``failures()`` is empty when all went well."""
 
-    def __init__(self, answers, registry_answers, rounds, marks, skipped_rounds, names_of, end):
+    def __init__(self, answers, registry_answers, rounds, marks, skipped_rounds, names_of, end, resolver_answers=()):
         self.answers, self.registry_answers = answers, registry_answers
+        self.resolver_answers = list(resolver_answers)
         self.rounds = sorted(rounds, key=lambda r: r.time)
         self.marks, self.skipped_rounds, self.names_of, self.end = marks, skipped_rounds, names_of, end
 
@@ -333,6 +360,14 @@ class Report(object):
         servers = [a for a in self.answers if a.kind != CORRECT and a.kind not in NO_ANSWER]
         registry = [a for a in self.registry_answers if a.kind not in (REFERRAL, NO_GLUE) + NO_ANSWER]
         return servers + registry
+
+    def resolver_failures(self):
+        """The validating resolver's answers that were neither secure nor insecure (SERVFAIL, timeouts...)."""
+        return [a for a in self.resolver_answers if a.kind not in (SECURE, INSECURE)]
+
+    def resolver_kinds(self, domain=None):
+        """{kind: count} of the validating resolver's answers (for one domain)."""
+        return dict(collections.Counter(a.kind for a in self.resolver_answers if domain in (None, a.domain)))
 
     def no_answers(self):
         return [a for a in self.answers + self.registry_answers if a.kind in NO_ANSWER]
@@ -396,6 +431,8 @@ class Report(object):
             'failures': self.failures(),
             'answers': [a._asdict() for a in self.answers],
             'registry_answers': [a._asdict() for a in self.registry_answers],
+            'resolver_by_kind': self.resolver_kinds(),
+            'resolver_answers': [a._asdict() for a in self.resolver_answers],
         }
 
     def summary(self):
@@ -408,6 +445,8 @@ class Report(object):
             lines.append('  wrong: %-18s %d' % (kind, count))
         for what, count in sorted(collections.Counter((a.address, a.kind) for a in self.no_answers()).items()):
             lines.append('  no answer: %s %s %d' % (self._server(what[0]), what[1], count))
+        if self.resolver_answers:
+            lines.append('  validating resolver: %s' % ', '.join('%s %d' % item for item in sorted(data['resolver_by_kind'].items())))
         for domain, longest in sorted(data['longest_dark'].items()):
             lines.append('  %-24s longest time without an answering address: %.2f s' % (domain, longest))
         lines += ['  FAILURE: ' + line for line in data['failures']]
@@ -423,7 +462,8 @@ class Report(object):
             def within(items, start=mark.time, stop=until):
                 return [i for i in items if i.time >= start and (stop is None or i.time < stop)]
             out.append((mark.label, Report(within(self.answers), within(self.registry_answers), within(self.rounds),
-                                           [], 0, self.names_of, until if until is not None else self.end)))
+                                           [], 0, self.names_of, until if until is not None else self.end,
+                                           within(self.resolver_answers))))
         return out
 
 
@@ -443,6 +483,7 @@ def parse_args(argv):
     parser.add_argument('--address', action='append', default=[], metavar='[NAME=]ADDRESS',
                         help='also ask this address (for every domain, or for the domains NAME serves)')
     parser.add_argument('--json', help='write every answer and the summary to this file')
+    parser.add_argument('--validating', help="also ask this validating resolver (RD and DO set) for each domain's SOA")
     return parser.parse_args(argv)
 
 
@@ -453,7 +494,7 @@ def main(argv=None):
         name, _sep, address = item.rpartition('=')
         given[name].append(address)
     probe = Probe(args.registry, args.domains, interval=args.interval, timeout=args.timeout, port=args.port,
-                  registry_port=args.registry_port, addresses=given)
+                  registry_port=args.registry_port, addresses=given, validating=args.validating)
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_ignored: done.set())

@@ -31,6 +31,7 @@ with open(os.path.join(LAB, 'inventory.yml')) as _handle:
 # The Alibaba Cloud simulator's administration interface (the demo's domains but customer-d.org).
 SIMULATOR_ADMIN = 'http://%s/_admin/' % _LAB_VARS['lab_simulator_endpoint']
 ROUTE53_ADMIN = 'http://%s/_admin/' % _LAB_VARS['lab_route53_endpoint']
+RESOLVER = _LAB_VARS['lab_resolver_address']  # the lab's validating resolver (Unbound)
 ROUTE53_DOMAIN = 'customer-d.org'  # the demo's domain at Route 53 Domains (tests/lab/seed-route53domains.json)
 with open(os.path.join(LAB, 'demo', 'inventory.yml')) as _handle:
     _DEMO = yaml.safe_load(_handle)['all']['children']['nameservers']

@@ -23,7 +23,7 @@ import sys
 
 import pytest
 
-from changes_lab import REGISTRY, SERVERS, WORK, ZONE_NAMES, Lab
+from changes_lab import REGISTRY, RESOLVER, SERVERS, WORK, ZONE_NAMES, Lab
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import probe as dns_probe  # noqa: E402  (tests/e2e/probe.py; tests/e2e is no package)
@@ -49,7 +49,7 @@ def demo(lab):
 @pytest.fixture(scope='session')
 def probe(demo):
     """The probe from the deploy to the end of the suite; its whole record in WORK/probe.json."""
-    running = dns_probe.Probe(REGISTRY, ZONE_NAMES).start()
+    running = dns_probe.Probe(REGISTRY, ZONE_NAMES, validating=RESOLVER).start()
     assert running.wait_rounds(4), 'the probe does not run'
     yield running
     report = running.stop()

@@ -51,8 +51,14 @@ def test_secondaries_serve_every_zone_with_the_primary_down(lab, watched):
         # primary's return is shown in the figures, the secondaries' restarts above are judged.
         watched.stop_judging('%s (primary) started' % PRIMARY)
         lab.service(PRIMARY, 'start')
-    assert lab.first_answers(PRIMARY) == dict(((zone, address), serials[zone]) for zone in ZONE_NAMES
-                                              for address in SERVERS[PRIMARY]['addresses'])
+    # A signing primary may re-sign its signed zones as it starts (BIND inline signing): their serial only goes up.
+    signed = set(zone['name'] for zone in ZONES if zone.get('dnssec'))
+    back = lab.first_answers(PRIMARY)
+    assert dict((key, serial) for key, serial in back.items() if key[0] not in signed) == dict(
+        ((zone, address), serials[zone]) for zone in ZONE_NAMES if zone not in signed
+        for address in SERVERS[PRIMARY]['addresses'])
+    assert all(isinstance(serial, int) and serial >= serials[key[0]] for key, serial in back.items()
+               if key[0] in signed), back
 
 
 def test_an_option_change_restarts_only_the_daemons_that_need_it(lab, watched):

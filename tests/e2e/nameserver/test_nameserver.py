@@ -13,6 +13,8 @@ every test of the first layout runs, then every test of the second, each from a 
 ns1 is the default primary (alpha, beta, the reverse zone, gamma); ns2 the primary of delta.test and
 epsilon.test; ns3 the primary of kappa.test; every server is a secondary of the others' zones, so each
 daemon is primary and secondary in each layout and Knot serves BIND's and NSD's zones and the reverse.
+beta.test is signed by BIND and the Knot host's own zone (kappa or delta) by Knot, from the first run on, so
+every later test (second run, restarts, primaries down) also runs with signed zones.
 Catalog zones are on: BIND and Knot consume every other primary's catalog, NSD 4.12 the first other
 one's (ns1's); NSD 4.6 gets explicit zones. The tests of a layout run in order and share the lab's state.
 What the role does whatever the daemons (the input checks, the TSIG key it keeps, which zones a change
@@ -31,9 +33,11 @@ import re
 import subprocess
 import time
 
+import dns.dnssec
 import dns.exception
 import dns.flags
 import dns.message
+import dns.name
 import dns.query
 import dns.rcode
 import dns.rdataclass
@@ -106,6 +110,8 @@ def layout(request):
     """One layout for every test of the module, from a clean slate, with the zones as zones.yml has them."""
     current = Layout(request.param)
     BASE[:] = copy.deepcopy(ORIGINAL)
+    # The Knot host's own zone is signed by Knot (BIND signs beta.test, zones.yml).
+    next(z for z in BASE if z['name'] == OWN_ZONE[current.knot]).update(dnssec=True, dnssec_policy='lab', ttl=10)
     CURRENT['layout'] = current
     clean_slate()
     return current
@@ -299,6 +305,55 @@ def test_02_every_server_answers_with_authority_and_one_serial(layout):
         assert not resp.flags & dns.flags.AA and resp.authority, (server, 'delegation', resp)
 
 
+def signed_zones(layout):
+    """{zone: the host that signs it}: beta.test by BIND on ns1, the Knot host's own zone by Knot."""
+    return {'beta.test': 'ns1', OWN_ZONE[layout.knot]: layout.knot}
+
+
+def dnssec_query(server, name, rtype):
+    msg = dns.message.make_query(name, rtype, want_dnssec=True)
+    msg.flags &= ~dns.flags.RD
+    return dns.query.tcp(msg, SERVERS[server], timeout=3)
+
+
+def test_02_signed_zones_are_served_signed_by_every_server(layout):
+    """BIND and Knot sign their zones; NSD, Knot and BIND secondaries serve them as transferred (the Knot secondary
+    does not sign them again): every server has the signer's DNSKEY set, its RRSIG validates (dnspython), the SOA is
+    signed and the signer publishes CDS and CDNSKEY for its key, about 12 s after signing with the lab's policy."""
+    for zone, signer in sorted(signed_zones(layout).items()):
+        name = dns.name.from_text(zone)
+
+        def published():
+            return all(dnssec_query(s, zone, 'CDS').answer and dnssec_query(s, zone, 'CDNSKEY').answer for s in SERVERS)
+        assert wait_for(published, 60), (zone, layout.software[signer], 'no CDS/CDNSKEY on every server')
+        keys = {}
+        for server in SERVERS:
+            resp = dnssec_query(server, zone, 'DNSKEY')
+            dnskey = resp.get_rrset(resp.answer, name, dns.rdataclass.IN, dns.rdatatype.DNSKEY)
+            sigs = resp.get_rrset(resp.answer, name, dns.rdataclass.IN, dns.rdatatype.RRSIG, dns.rdatatype.DNSKEY)
+            assert dnskey and sigs, (server, zone, resp)
+            dns.dnssec.validate(dnskey, sigs, {name: dnskey})
+            keys[server] = sorted(r.to_text() for r in dnskey)
+            soa = dnssec_query(server, zone, 'SOA')
+            assert [r for r in soa.answer if r.rdtype == dns.rdatatype.RRSIG], (server, zone, soa)
+            dns.dnssec.validate(soa.answer[0], soa.answer[1], {name: dnskey})
+            # CDS names a key of the DNSKEY set with the SEP bit (the CSK), digest SHA-256.
+            cds = dnssec_query(server, zone, 'CDS').answer[0]
+            sep = [k for k in dnskey if k.flags & 0x0001]
+            wanted = set((ds.key_tag, ds.algorithm, ds.digest_type, ds.digest)
+                         for ds in (dns.dnssec.make_ds(name, k, 'SHA256') for k in sep))
+            assert sep and set((c.key_tag, c.algorithm, c.digest_type, c.digest) for c in cds) <= wanted, (server, zone, cds)
+        # Every server has the signer's keys: no secondary signed the zone with keys of its own.
+        assert len(set(map(tuple, keys.values()))) == 1, keys
+    # The BIND signer's keys are named's own (key-directory under the zone directory), the private keys unreadable by
+    # others; its signed zone and journals lie next to the role's unsigned file, which stays as the role wrote it.
+    out = shell('ns1', 'stat -c "%a %U %G %n" /var/lib/bind/dnsops /var/lib/bind/dnsops/keys /var/lib/bind/dnsops/keys/*.private; '
+                       'ls /var/lib/bind/dnsops; grep -c RRSIG /var/lib/bind/dnsops/beta.test.zone || true')
+    assert '775 root bind /var/lib/bind/dnsops\n' in out and '750 bind bind /var/lib/bind/dnsops/keys\n' in out, out
+    assert re.search(r'^600 bind bind /var/lib/bind/dnsops/keys/Kbeta\.test\.\+013\+\d+\.private$', out, re.M), out
+    assert 'beta.test.zone.signed' in out and out.strip().endswith('\n0'), out
+
+
 def test_03_axfr_needs_a_secondary_and_the_key(layout):
     ring, secret = keyring()
     for server in SERVERS:
@@ -419,6 +474,11 @@ def test_06_one_record_changed_reloads_only_that_zone(layout):
     def propagated():
         return all(query(s, 'new.' + z, 'A').answer for s in SERVERS for z in ('beta.test', knot_zone))
     assert wait_for(propagated)
+    # Both zones are signed (by BIND and by Knot): every server serves the new record with the signer's RRSIG.
+    for server in SERVERS:
+        for zone in signed_zones(layout):
+            resp = dnssec_query(server, 'new.' + zone, 'A')
+            assert [r for r in resp.answer if r.rdtype == dns.rdatatype.RRSIG], (server, zone, resp)
     after = all_serials(BASE_NAMES)
     for (server, zone), value in after.items():
         if zone in ('beta.test', knot_zone):
@@ -483,6 +543,9 @@ def test_07_a_zone_written_by_a_failed_run_is_loaded_by_the_next(layout):
     ({}, [{'name': 'bad zone.test'}], 'topology', "name: 'bad zone.test' contains a space"),
     ({}, [{'name': 'ttl.test', 'ttl': -1}], 'topology', 'nameserver_zones (zone ttl.test) ttl: -1 is out of range'),
     ({}, [{'name': 'Alpha.test.'}], 'topology', "name: 'Alpha.test.' is the same zone as 'alpha.test'"),
+    # In the first layout ns2 runs NSD, which does not sign.
+    ({}, [{'name': 'signed.test', 'primaries': ['ns2'], 'dnssec': True}], 'topology',
+     'nameserver_zones (zone signed.test) dnssec: True cannot be signed on its primary ns2: nsd does not sign zones'),
 ])
 def test_07_bad_input_fails_before_any_host_is_touched(layout, extra, zones, failing, message):
     only_in_the_first_layout(layout)

@@ -255,3 +255,45 @@ def test_command_line(tmp_path, monkeypatch, capsys):
     assert 'queries in' in capsys.readouterr().out
     net.servers['192.0.2.2'] = lambda domain: 'SERVFAIL'
     assert probe_mod.main(['--registry', REGISTRY, '--interval', '0.02', '--duration', '0.1', 'customer.com']) == 1
+
+
+RESOLVER = '192.0.2.99'
+
+
+class ValidatingNet(Net):
+    """Net with a validating resolver at RESOLVER: ``validation`` {domain: 'secure' | 'insecure' | rcode}."""
+
+    def __init__(self):
+        super(ValidatingNet, self).__init__()
+        self.validation = {}
+
+    async def query(self, query, address, port, timeout):
+        if address != RESOLVER:
+            return await super(ValidatingNet, self).query(query, address, port, timeout)
+        name = query.question[0].name.to_text(True)
+        assert query.flags & dns.flags.RD and query.ednsflags & dns.flags.DO
+        self.asked.append((address, name, 'SOA'))
+        response = dns.message.make_response(query)
+        kind = self.validation.get(name, 'insecure')
+        if kind in ('secure', 'insecure'):
+            response.flags |= dns.flags.RA | (dns.flags.AD if kind == 'secure' else 0)
+            response.answer.append(dns.rrset.from_text(name + '.', 300, 'IN', 'SOA', 'ns1.example.com. h. 7 1 1 1 1'))
+        else:
+            response.set_rcode(dns.rcode.from_text(kind))
+        return response, False
+
+
+def test_the_validating_resolver_is_asked_and_judged_apart():
+    net = ValidatingNet()
+    net.validation = {'customer.com': 'secure'}
+    probe, clock = make(net, validating=RESOLVER)
+    rounds(probe, clock, 2)
+    net.validation['customer.com'] = 'SERVFAIL'
+    rounds(probe, clock, 1)
+    report = probe.report()
+    assert report.resolver_kinds('customer.com') == {'secure': 2, 'SERVFAIL': 1}
+    assert report.resolver_kinds('customer.net') == {'insecure': 3}
+    assert [(a.domain, a.kind) for a in report.resolver_failures()] == [('customer.com', 'SERVFAIL')]
+    assert report.failures() == []          # the authoritative side was fine: judged apart
+    assert 'validating resolver: SERVFAIL 1, insecure 3, secure 2' in report.summary()
+    assert make(Net())[0].report().resolver_answers == []

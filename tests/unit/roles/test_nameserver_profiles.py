@@ -88,12 +88,12 @@ def test_the_zone_entries_fill_for_every_kind_of_zone(software):
         assert '"%s"' % zone['name'] in text and 'dnsops-%s' % zone['peers'] in text, zone
 
 
-def render(software, host, layout, version, listen=(), catalog=True):
+def render(software, host, layout, version, listen=(), catalog=True, zones=None, policies=None, signed_before=()):
     """The four configuration files of ``host`` running ``software`` in a group of ``layout``."""
     p = profile(software)
-    topology = Topology(hosts(**layout), ZONES, catalog=catalog)
+    topology = Topology(hosts(**layout), zones or ZONES, catalog=catalog, dnssec_policies=policies)
     sw = p['platforms']['Debian']
-    plan = topology.host_plan(host, p['capabilities']['catalog_consumer'])
+    plan = topology.host_plan(host, p['capabilities']['catalog_consumer'], signed_before)
     plan['zone_entries'] = Topology.zone_entries(plan, p['zone_entry'], {
         'zone_dir': sw['zone_dir'], 'secondary_dir': sw['secondary_dir'], 'catalog_dir': sw['catalog_dir'],
         'key': 'dnsops-transfer'})
@@ -104,7 +104,7 @@ def render(software, host, layout, version, listen=(), catalog=True):
         '_nameserver_servers': [{'host': s.host, 'addresses': s.addresses} for s in topology.servers],
         '_nameserver_hostinfo': dict((s.host, {'port': s.port}) for s in topology.servers),
         '_nameserver_tsig': {'name': 'dnsops-transfer', 'algorithm': 'hmac-sha256', 'secret': 'c2VjcmV0'},
-        '_nameserver_include_dir': sw['conf_dir'],
+        '_nameserver_include_dir': sw['conf_dir'], '_nameserver_policies': plan['policies'],
     }
     templar = Templar(loader=DataLoader(), variables=variables)
     out = {}
@@ -162,3 +162,68 @@ def test_knot_rate_limiting_by_version(version, limit):
     assert options['server']['listen'] == ['198.51.100.12@53', '2001:db8::12@53']
     assert options['server']['identity'] == options['server']['version'] == options['server']['nsid'] == ''
     assert options['server']['automatic-acl'] is False
+
+
+SIGNED = [{'name': 'a.test', 'dnssec': True}, {'name': 'b.test', 'dnssec': True, 'dnssec_policy': 'lab'},
+          {'name': 'c.test', 'primaries': ['ns2']}, {'name': 'old.test'}]
+LAB = {'lab': {'csk': False, 'ksk_lifetime': 0, 'zsk_lifetime': 86400, 'dnskey_ttl': 10, 'max_zone_ttl': 10, 'publish_safety': 1,
+               'retire_safety': 1, 'zone_propagation_delay': 1, 'parent_ds_ttl': 10, 'parent_propagation_delay': 1}}
+
+
+def test_bind_signs_with_dnssec_policy_and_inline_signing_and_unsigns_through_insecure():
+    files = render('bind', 'ns1', {'ns1': 'bind'}, '9.18.49', catalog=False, zones=SIGNED, policies=LAB,
+                   signed_before=['old.test', 'c.test'])
+    zones = files['zones.conf.j2']
+    entries = dict((line.split('"')[1], line) for line in zones.splitlines() if line.startswith('zone "'))
+    # 9.18 refuses dnssec-policy on a static zone without inline-signing.
+    assert 'dnssec-policy "dnsops-dnsops"; inline-signing yes;' in entries['a.test']
+    assert 'dnssec-policy "dnsops-lab"; inline-signing yes;' in entries['b.test']
+    # Keys here, dnssec false: BIND's insecure policy (CDS delete, keys removed after the DS is withdrawn).
+    assert 'dnssec-policy insecure; inline-signing yes;' in entries['old.test']
+    # A secondary zone is never signed here, even with keys left from when it was a primary zone.
+    assert 'dnssec' not in entries['c.test'] and 'inline-signing' not in entries['c.test']
+    assert ('dnssec-policy "dnsops-dnsops" {\n\tkeys {\n\t\tcsk lifetime unlimited algorithm ecdsap256sha256;\n\t};\n};'
+            in zones)
+    assert ('dnssec-policy "dnsops-lab" {\n\tkeys {\n\t\tksk lifetime unlimited algorithm ecdsap256sha256;\n'
+            '\t\tzsk lifetime PT86400S algorithm ecdsap256sha256;\n\t};\n\tdnskey-ttl PT10S;\n\tmax-zone-ttl PT10S;\n\tpublish-safety PT1S;\n'
+            '\tretire-safety PT1S;\n\tzone-propagation-delay PT1S;\n\tparent-ds-ttl PT10S;\n'
+            '\tparent-propagation-delay PT1S;\n};') in zones
+    assert 'key-directory "/var/lib/bind/dnsops/keys";' in files['options.conf.j2']
+
+
+def test_bind_without_signed_zones_has_no_policy():
+    zones = render('bind', 'ns1', {'ns1': 'bind'}, '9.18.49', catalog=False)['zones.conf.j2']
+    assert 'dnssec' not in zones and 'inline-signing' not in zones
+
+
+def test_knot_signs_with_its_policy_publishing_cds_and_keeps_signing_an_unsigned_zone_with_cds_delete():
+    conf = yaml.safe_load(render('knot', 'ns1', {'ns1': 'knot'}, '3.2.6', catalog=False, zones=SIGNED, policies=LAB,
+                                 signed_before=['old.test.'])['zones.conf.j2'])
+    zones = dict((z['domain'], z) for z in conf['zone'])
+    assert zones['a.test']['dnssec-signing'] is True and zones['a.test']['dnssec-policy'] == 'dnsops-sign-dnsops'
+    assert zones['b.test']['dnssec-policy'] == 'dnsops-sign-lab'
+    assert zones['old.test']['dnssec-signing'] is True and zones['old.test']['dnssec-policy'] == 'dnsops-unsign-dnsops'
+    # A signed zone takes the differences of the role's file and keeps the whole zone in its journal (with the
+    # template's whole/changes, Knot sent IXFRs without the records a changed file added).
+    for zone in ('a.test', 'b.test', 'old.test'):
+        assert zones[zone]['zonefile-load'] == 'difference-no-serial' and zones[zone]['journal-content'] == 'all', zone
+    assert 'zonefile-load' not in zones['c.test']
+    # A Knot secondary never signs.
+    assert 'dnssec-signing' not in zones['c.test'] and 'dnssec-policy' not in zones['c.test']
+    policies = dict((p['id'], p) for p in conf['policy'])
+    assert policies['dnsops-sign-dnsops'] == {'id': 'dnsops-sign-dnsops', 'algorithm': 'ecdsap256sha256',
+                                              'single-type-signing': True, 'ksk-lifetime': 0,
+                                              'cds-cdnskey-publish': 'always'}
+    assert policies['dnsops-unsign-dnsops']['cds-cdnskey-publish'] == 'delete-dnssec'
+    assert policies['dnsops-sign-lab'] == {'id': 'dnsops-sign-lab', 'algorithm': 'ecdsap256sha256',
+                                           'single-type-signing': False, 'ksk-lifetime': 0, 'zsk-lifetime': 86400,
+                                           'dnskey-ttl': 10, 'zone-max-ttl': 10, 'propagation-delay': 1, 'cds-cdnskey-publish': 'always'}
+
+
+@pytest.mark.parametrize('software', SOFTWARES)
+def test_a_profile_says_whether_it_signs_and_lists_its_keyed_zones(software):
+    p = profile(software)
+    assert p['signed_zones_command'] and all(isinstance(a, str) for a in p['signed_zones_command'])
+    if p['capabilities']['inline_signing']:
+        assert '%(dnssec)s' in p['zone_entry']['primary'] and '%(dnssec)s' not in p['zone_entry']['secondary']
+        assert '%(policy)s' in p['zone_entry']['dnssec_sign'] and 'dnssec_unsign' in p['zone_entry']

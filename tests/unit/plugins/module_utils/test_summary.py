@@ -189,3 +189,23 @@ def test_a_run_that_failed_before_writing_says_the_registry_was_not_changed():
 def test_without_a_saved_snapshot_the_rollback_names_the_run_result():
     lines = summary_lines({'plan': PLAN, 'failure': dict(FAILED_DELEGATION, snapshot_file='')})
     assert any("registrar_restore_snapshot=... with this run's registrar_snapshot" in line for line in lines)
+DS_NEW = {'key_tag': 2371, 'algorithm': 13, 'digest_type': 2, 'digest': 'aa' * 32}
+DS_OLD = {'key_tag': 61000, 'algorithm': 13, 'digest_type': 2, 'digest': 'bb' * 32}
+
+
+def test_each_signed_domain_shows_its_ds_state():
+    dnssec = [
+        {'name': 'customer-a.com', 'wanted': 'signed', 'state': 'secure', 'registrar': [DS_NEW], 'parent': [DS_NEW],
+         'add': [], 'remove': [], 'wait': [], 'manual': None},
+        {'name': 'customer-b.net', 'wanted': 'signed', 'state': 'rollover', 'registrar': [DS_OLD], 'parent': [DS_OLD],
+         'add': [DS_NEW], 'remove': [], 'wait': ['DS 61000 stays until the parent publishes 2371'], 'manual': None},
+        {'name': 'elsewhere.net', 'wanted': 'signed', 'state': 'manual', 'manual': 'elsewhere.net: set DS 2371 13 2'},
+    ]
+    lines = summary_lines({'plan': PLAN, 'registry': REGISTRY, 'dnssec': dnssec})
+    text = '\n'.join(lines)
+    assert '  customer-a.com: secure (wanted signed); DS at the registrar: 2371 13 2; at the parent: 2371 13 2' in lines
+    assert '    DS were added: 2371 13 2' in lines
+    assert '    waiting: DS 61000 stays until the parent publishes 2371' in lines
+    assert 'elsewhere.net: set by hand: elsewhere.net: set DS 2371 13 2' in text
+    checked = summary_lines({'plan': PLAN, 'registry': REGISTRY, 'dnssec': dnssec, 'check_mode': True})
+    assert '    DS would be added: 2371 13 2' in checked

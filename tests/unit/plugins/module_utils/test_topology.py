@@ -428,3 +428,84 @@ def test_an_absent_server_needs_its_hold_down_passed_and_no_delegation_naming_it
     with pytest.raises(ValidationError, match='still delegates a.test to ns4.example.com'):
         t.check_absent_servers({'ns4': 0}, {'a.test': ['ns1.example.com', 'NS4.example.com.'], 'b.test': []})
     t.check_absent_servers({'ns4': 0}, {'a.test': ['ns1.example.com', 'ns2.example.com', 'ns3.example.com']})
+
+
+# -- DNSSEC signing -------------------------------------------------------------
+
+SIGNERS = ['bind', 'knot']
+
+
+def test_a_zone_is_signed_when_it_says_so_or_by_the_group_default_with_the_dnsops_policy():
+    zones = [{'name': 'a.test', 'dnssec': True}, {'name': 'b.test'}, {'name': 'c.test', 'dnssec': 'no'}]
+    t = topo(zones, signers=SIGNERS)
+    assert [(z.name, z.dnssec, z.dnssec_policy) for z in t.zones] == [
+        ('a.test', True, 'dnsops'), ('b.test', False, 'dnsops'), ('c.test', False, 'dnsops')]
+    assert [z.dnssec for z in topo(zones, dnssec=True, signers=SIGNERS).zones] == [True, True, False]
+    assert t.zones[0].as_dict()['dnssec'] is True
+
+
+def test_the_default_policy_is_algorithm_13_one_csk_never_rolled_and_the_signers_timings():
+    t = topo([{'name': 'a.test', 'dnssec': True}])
+    assert t.dnssec_policies == {'dnsops': {
+        'algorithm': 13, 'csk': True, 'ksk_lifetime': 0, 'zsk_lifetime': 0, 'dnskey_ttl': None, 'max_zone_ttl': None,
+        'publish_safety': None, 'retire_safety': None, 'zone_propagation_delay': None, 'parent_ds_ttl': None,
+        'parent_propagation_delay': None}}
+    lab = topo([], dnssec_policies={'lab': {'csk': 'no', 'dnskey_ttl': '10', 'algorithm': 15}}).dnssec_policies['lab']
+    assert lab['csk'] is False and lab['dnskey_ttl'] == 10 and lab['algorithm'] == 15 and lab['ksk_lifetime'] == 0
+
+
+@pytest.mark.parametrize('policies, message', [
+    ('lab', r"nameserver_dnssec_policies: 'lab' is not a mapping of policy names"),
+    ({'bad name': {}}, r"nameserver_dnssec_policies: 'bad name' is not a policy name"),
+    ({'lab': {'dnskey-ttl': 10}}, r"nameserver_dnssec_policies.lab: 'dnskey-ttl' is not a setting of a policy"),
+    ({'lab': {'algorithm': 5}}, r'nameserver_dnssec_policies.lab.algorithm: 5 is not an algorithm to sign with'),
+    ({'lab': {'dnskey_ttl': -1}}, r'nameserver_dnssec_policies.lab.dnskey_ttl: -1 is out of range'),
+    ({'lab': [1]}, r'nameserver_dnssec_policies.lab: \[1\] is not a mapping of settings'),
+])
+def test_a_bad_policy_is_refused_naming_it(policies, message):
+    with pytest.raises(ValidationError, match=message):
+        topo([], dnssec_policies=policies)
+
+
+def test_a_zone_naming_an_unknown_policy_or_a_bad_dnssec_is_refused():
+    with pytest.raises(ValidationError, match=r"nameserver_zones \(zone a.test\) dnssec_policy: 'nope' is not a policy of "
+                                              r"nameserver_dnssec_policies \(dnsops, lab\)"):
+        topo([{'name': 'a.test', 'dnssec': True, 'dnssec_policy': 'nope'}], dnssec_policies={'lab': {}})
+    with pytest.raises(ValidationError, match=r"nameserver_zones \(zone a.test\) dnssec: 'maybe'"):
+        topo([{'name': 'a.test', 'dnssec': 'maybe'}])
+    # Callers that do not sign (zone_files, the registry's view) give no policies: the name is not checked.
+    assert topo([{'name': 'a.test', 'dnssec': True, 'dnssec_policy': 'lab'}]).zones[0].dnssec_policy == 'lab'
+
+
+def test_a_signed_zone_with_a_primary_that_cannot_sign_is_refused_naming_host_zone_and_rule():
+    zones = [{'name': 'a.test', 'primaries': ['ns2'], 'dnssec': True}]
+    with pytest.raises(ValidationError, match=r'nameserver_zones \(zone a.test\) dnssec: True cannot be signed on its '
+                                              r'primary ns2: nsd does not sign zones \(signers: bind, knot\)'):
+        topo(zones, signers=SIGNERS)
+    # Unsigned, or signed by the group default elsewhere: fine; a removed zone is not signed anywhere.
+    topo([{'name': 'a.test', 'primaries': ['ns2']}], signers=SIGNERS)
+    topo([{'name': 'a.test', 'primaries': ['ns2'], 'dnssec': True, 'state': 'absent'}], signers=SIGNERS)
+    with pytest.raises(ValidationError, match=r'zone b.test\) dnssec: True cannot be signed on its primary ns2'):
+        topo([{'name': 'a.test'}, {'name': 'b.test', 'primaries': ['ns1', 'ns2']}], dnssec=True, signers=SIGNERS)
+
+
+def test_the_plan_signs_primary_zones_only_and_unsigns_a_zone_it_keeps_keys_for():
+    zones = [{'name': 'a.test', 'dnssec': True}, {'name': 'b.test', 'dnssec_policy': 'lab'}, {'name': 'c.test'},
+             {'name': 'd.test', 'primaries': ['ns2']}]
+    t = topo(zones, dnssec_policies={'lab': {'dnskey_ttl': 10}}, signers=SIGNERS)
+    plan = t.host_plan('ns1', signed_before=['B.test.', 'd.test', 'gone.test'])
+    assert plan['zones'][:3] == [
+        {'name': 'a.test', 'type': 'primary', 'peers': 'to-ns2-ns3', 'dnssec': 'sign', 'policy': 'dnsops'},
+        {'name': 'b.test', 'type': 'primary', 'peers': 'to-ns2-ns3', 'dnssec': 'unsign', 'policy': 'lab'},
+        {'name': 'c.test', 'type': 'primary', 'peers': 'to-ns2-ns3'}]
+    # A secondary zone is never signed here, keys or not.
+    assert plan['zones'][3] == {'name': 'd.test', 'type': 'secondary', 'peers': 'from-ns2'}
+    assert plan['signing'] == ['a.test'] and plan['unsigning'] == ['b.test']
+    assert sorted(plan['policies']) == ['dnsops', 'lab'] and plan['policies']['lab']['dnskey_ttl'] == 10
+    assert t.host_plan('ns2')['policies'] == {} and t.host_plan('ns2')['signing'] == []
+    formats = {'primary': 'P %(name)s %(dnssec)s.', 'secondary': 'S %(name)s', 'dnssec_sign': 'sign %(policy)s',
+               'dnssec_unsign': 'unsign %(policy)s'}
+    assert t.zone_entries(plan, formats, {}).splitlines() == [
+        'P a.test sign dnsops.', 'P b.test unsign lab.', 'P c.test .', 'S d.test']
+    with pytest.raises(ValidationError, match=r'cannot sign zone a.test: the server profile has no zone_entry.dnssec_sign'):
+        t.zone_entries(plan, {'primary': 'P %(name)s', 'secondary': 'S'}, {})
