@@ -189,6 +189,8 @@ def test_a_run_that_failed_before_writing_says_the_registry_was_not_changed():
 def test_without_a_saved_snapshot_the_rollback_names_the_run_result():
     lines = summary_lines({'plan': PLAN, 'failure': dict(FAILED_DELEGATION, snapshot_file='')})
     assert any("registrar_restore_snapshot=... with this run's registrar_snapshot" in line for line in lines)
+
+
 DS_NEW = {'key_tag': 2371, 'algorithm': 13, 'digest_type': 2, 'digest': 'aa' * 32}
 DS_OLD = {'key_tag': 61000, 'algorithm': 13, 'digest_type': 2, 'digest': 'bb' * 32}
 
