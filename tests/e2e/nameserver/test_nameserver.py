@@ -501,7 +501,8 @@ def test_07_a_broken_zone_fails_and_old_data_stays(layout):
     assert 'nothing was written' in failed[layout.knot]['msg'] and knot_zone in failed[layout.knot]['msg'] \
         and 'invalid IPv4 address' in failed[layout.knot]['msg'], failed[layout.knot]
     assert all_serials(BASE_NAMES) == before
-    assert all(query(s, 'new.' + z, 'A').answer for s in SERVERS for z in ('beta.test', knot_zone))
+    assert not any(query(s, 'bad.' + z, 'A').answer for s in SERVERS for z in ('beta.test', knot_zone))
+    assert all(query(s, z, 'SOA').answer for s in SERVERS for z in ('beta.test', knot_zone))
 
 
 def test_07_a_zone_written_by_a_failed_run_is_loaded_by_the_next(layout):
@@ -645,8 +646,22 @@ def test_10_secondaries_keep_their_zones_with_the_primaries_down(layout):
         finally:
             for other in others:
                 on_host(other, 'ansible.builtin.shell', 'service %s start' % DAEMONS[layout.software[other]]['service'])
-        # The others come back with every zone before the next server's turn.
-        assert wait_for(lambda: all_serials(present) == everything), (all_serials(present), everything)
+        # The others come back with every zone before the next server's turn. A signing primary may have
+        # re-signed its signed zones meanwhile (the lab policy's short timings): their serials only go up.
+        assert wait_for(lambda: caught_up(all_serials(present), everything, signed_zones(layout))), \
+            (all_serials(present), everything)
+        everything = all_serials(present)
+
+
+def caught_up(now, before, signed):
+    """Every server has every zone at the serial it had, or for a signed zone at least that one, all alike."""
+    for (server, zone), value in now.items():
+        if zone not in signed and value != before[(server, zone)]:
+            return False
+        if zone in signed and not (value and value >= before[(server, zone)]
+                                   and value == now[(signed[zone], zone)]):
+            return False
+    return True
 
 
 def pid_of(host, software):
@@ -674,4 +689,5 @@ def test_11_an_option_change_restarts_only_what_must_one_server_at_a_time(layout
     # The second stopped only after the first answered again for every zone it had answered for.
     assert first['times'][1] <= second['times'][0], (first['times'], second['times'])
     assert all(r['zones_waited_for'] >= len(present) for r in results), results
-    assert all_serials(present) == everything
+    assert wait_for(lambda: caught_up(all_serials(present), everything, signed_zones(layout))), \
+        (all_serials(present), everything)
