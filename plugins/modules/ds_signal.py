@@ -23,6 +23,8 @@ description:
   - "Knot (O(software=knot)): reads C(keymgr ZONE list); a KSK in the ready state (waiting for its DS) whose DS the
     parent publishes gets C(knotc zone-ksk-submitted ZONE). Knot needs no word when a DS is withdrawn."
   - A zone the server does not sign (a secondary, or no policy) is left alone. Other software (NSD) signs nothing.
+  - The daemon's tools must be on the host; in check mode a host without them (a dry run before the software is
+    installed) is told nothing and the module says so.
   - O(rollover) starts a KSK (or CSK) rollover of the zones it names, once - C(rndc dnssec -rollover -key ID ZONE)
     for the one key whose DS the parent publishes (DS state omnipresent) when no successor is on its way yet, or
     C(knotc zone-key-rollover ZONE ksk); asking again while the rollover runs starts nothing. The next runs of
@@ -181,6 +183,25 @@ def knot_zone(module, zone, parent, told, rolled, roll):
             module.run_command([module.params['knotc'], 'zone-ksk-submitted', zone], check_rc=True)
 
 
+TOOLS = {'bind': ('rndc', 'named_checkconf'), 'knot': ('knotc', 'keymgr')}
+
+
+def find_tools(module):
+    """The full path of each of the daemon's tools; None in check mode on a host that does not have them yet (a dry
+    run on a fresh host: step 1 would install the software, so nothing signs there). Missing in a real run: fails."""
+    missing = []
+    for option in TOOLS.get(module.params['software'], ()):
+        path = module.get_bin_path(module.params[option])
+        if path is None:
+            missing.append('%s: %r' % (option, module.params[option]))
+        else:
+            module.params[option] = path
+    if missing and not module.check_mode:
+        module.fail_json(msg='%s not found on this host: is %s installed (step 1 of the deploy playbook, the '
+                             'dnsops.nameservers.nameserver role)?' % (', '.join(missing), module.params['software']))
+    return not missing
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -200,6 +221,10 @@ def main():
     for index, zone in enumerate(module.params['zones']):
         if not zone.get('name') or not isinstance(zone.get('parent') or [], list):
             module.fail_json(msg='zones[%d]: %r needs a name and parent (a list of DS records, or null)' % (index, zone))
+    if handler is not None and not find_tools(module):
+        module.exit_json(changed=False, told=told, rolled=rolled,
+                         msg='check mode: %s is not installed here yet, so it signs nothing to tell'
+                             % module.params['software'])
     if handler is not None:
         for zone in module.params['zones']:
             name = str(zone['name']).rstrip('.').lower()

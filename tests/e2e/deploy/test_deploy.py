@@ -350,10 +350,11 @@ def test_wrong_glue_is_found_and_repaired():
     assert 'customer-a.com  (Alibaba Cloud, account alibaba): delegation NOT OK' in lines
     assert any(line.startswith('  ERROR CONSISTENCY05: ') and '198.51.100.99' in line for line in lines)
     assert 'delegation_check round' not in output
-    deploy(extra, inventories=moved)
+    # A hold-down of 1 s (the lab registry's TTL, 60 s, by default): ns2's new glue is older than that.
+    deploy(dict(extra, nameserver_move_hold_down=1), inventories=moved)
     assert admin('state')['domains']['example.com']['hosts']['ns1.example.com'] == ['198.51.100.10', '2001:db8:100::10']
     playbook('dnsops.nameservers.verify', extra, inventories=moved)
-    # This run found ns2's glue already at its new address, so ns2 stopped answering on the old one.
+    # This run found ns2's glue at its new address for longer than the hold-down: ns2 retired its old address.
     with pytest.raises(dns.exception.Timeout):
         ask('198.51.100.11', 'customer-a.com', 'SOA')
 

@@ -93,3 +93,34 @@ def test_bind_told_once_even_while_the_ds_state_is_rumoured(tmp_path):
     shell, told = Shell(table), []
     ds_signal.bind_zone(shell, 'example.com', PARENT, told, [], False)
     assert told == [] and not [c for c in shell.ran if '-checkds' in c]
+
+
+class Module(object):
+    """Just enough of AnsibleModule for find_tools: tools found from a set of names."""
+
+    def __init__(self, software, installed, check_mode):
+        self.params = {'software': software, 'rndc': 'rndc', 'named_checkconf': 'named-checkconf',
+                       'knotc': 'knotc', 'keymgr': 'keymgr'}
+        self.installed, self.check_mode, self.failed = installed, check_mode, None
+
+    def get_bin_path(self, name):
+        return '/usr/sbin/' + name if name in self.installed else None
+
+    def fail_json(self, msg):
+        self.failed = msg
+        raise SystemExit(1)
+
+
+def test_the_tools_are_found_and_a_dry_run_on_a_fresh_host_tells_nothing():
+    module = Module('bind', {'rndc', 'named-checkconf'}, check_mode=False)
+    assert ds_signal.find_tools(module) and module.params['rndc'] == '/usr/sbin/rndc'
+    # Check mode before step 1 installed BIND: nothing signs here yet.
+    assert not ds_signal.find_tools(Module('bind', set(), check_mode=True))
+    # A real run without them fails and names what is missing.
+    module = Module('knot', {'knotc'}, check_mode=False)
+    try:
+        ds_signal.find_tools(module)
+    except SystemExit:
+        pass
+    assert module.failed.startswith("keymgr: 'keymgr' not found on this host: is knot installed")
+    assert ds_signal.find_tools(Module('nsd', set(), check_mode=False))
