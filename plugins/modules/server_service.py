@@ -66,10 +66,10 @@ options:
     default: []
   stop_command:
     description:
-      - "A command (argv) that stops the daemon, run instead of the init script's stop on a host without systemd. Debian's
+      - A command (argv) that stops the daemon, run instead of the init script's stop on a host without systemd. Debian's
         NSD init script matches the daemon by the process name C(nsd), which NSD's renamed processes (C(nsd: main))
         never have: it waits 30 s, then kills them. C(nsd-control stop) stops NSD at once. Under systemd,
-        C(systemctl stop) is always used. Empty - the init system's stop."
+        C(systemctl stop) is always used. Empty - the init system's stop.
     type: list
     elements: str
     default: []
