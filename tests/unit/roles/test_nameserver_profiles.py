@@ -66,8 +66,7 @@ def test_a_profile_gives_everything_the_role_reads(software):
     for name in ('reconfig', 'reload_all', 'reload_zone', 'notify_zone'):
         assert p['commands'][name] and all(isinstance(a, str) for a in p['commands'][name]), name
     assert p['config_check']
-    for name in ('before_restart', 'stop_command'):
-        assert isinstance(p[name], list) and all(isinstance(a, str) for a in p[name]), name
+    assert isinstance(p['before_restart'], list) and all(isinstance(a, str) for a in p['before_restart'])
     assert '{zone}' in p['zone_check'] and '{path}' in p['zone_check']
     assert p['platforms']
     for family, platform in p['platforms'].items():
