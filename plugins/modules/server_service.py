@@ -64,15 +64,6 @@ options:
     type: list
     elements: str
     default: []
-  stop_command:
-    description:
-      - A command (argv) that stops the daemon, run instead of the init script's stop on a host without systemd. Debian's
-        NSD init script matches the daemon by the process name C(nsd), which NSD's renamed processes (C(nsd: main))
-        never have: it waits 30 s, then kills them. C(nsd-control stop) stops NSD at once. Under systemd,
-        C(systemctl stop) is always used. Empty - the init system's stop.
-    type: list
-    elements: str
-    default: []
   addresses:
     description:
       - Where the daemon listens with its new configuration (the first is asked after a start). Before a restart the
@@ -202,22 +193,6 @@ def daemon_by_name(process):
     return 0
 
 
-def process_tree(pid):
-    """``pid`` and its descendants (NSD: xfrd, its main process, the servers; any of them may hold the port)."""
-    parents = {}
-    for entry in os.listdir('/proc'):
-        if entry.isdigit():
-            status = process_status(int(entry))
-            if status:
-                parents.setdefault(status[1], []).append(int(entry))
-    tree, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        tree.append(current)
-        todo.extend(child for child in parents.get(current, []) if child not in tree)
-    return tree
-
-
 def init_command(module, service, action):
     if os.path.isdir('/run/systemd/system'):
         return [module.get_bin_path('systemctl', required=True), action, service]
@@ -243,16 +218,12 @@ def served_now(params):
 
 
 def stop(module, params, pid, result, deadline=60):
-    """Stop the daemon and wait until its processes are gone (a new one could not bind its addresses)."""
-    tree = process_tree(pid)
-    if params['stop_command'] and not os.path.isdir('/run/systemd/system'):
-        run(module, params['stop_command'], 'stopping %s' % params['service'], result)
-    else:
-        run(module, init_command(module, params['service'], 'stop'), 'stopping %s' % params['service'], result)
+    """Stop the daemon and wait until its process is gone (a new one could not bind its addresses)."""
+    run(module, init_command(module, params['service'], 'stop'), 'stopping %s' % params['service'], result)
     end = time.monotonic() + deadline
-    while any(alive(p) for p in tree) and time.monotonic() < end:
+    while alive(pid) and time.monotonic() < end:
         time.sleep(0.05)
-    if any(alive(p) for p in tree):
+    if alive(pid):
         module.fail_json(msg='%s (pid %d) still runs %d s after it was told to stop; not started again'
                          % (params['service'], pid, deadline), **result)
 
@@ -265,7 +236,6 @@ def main():
             pid_file=dict(type='path', required=True),
             process=dict(type='str', default=''),
             before_restart=dict(type='list', elements='str', default=[]),
-            stop_command=dict(type='list', elements='str', default=[]),
             addresses=dict(type='list', elements='str', required=True),
             port=dict(type='int', default=53),
             zones=dict(type='list', elements='str', default=[]),

@@ -118,26 +118,3 @@ def test_a_daemon_without_a_pid_file_is_found_by_its_process_name(tmp_path):
         parent.kill()
         parent.wait()
     assert server_service.running_pid(str(tmp_path / 'none.pid'), 'dnsopsd-unit') == 0
-
-
-def test_a_stop_command_replaces_the_init_scripts_stop_without_systemd(capsys, lab, monkeypatch):
-    """NSD's case: its init script cannot find NSD's renamed processes; nsd-control stop (here: a kill) does."""
-    real_isdir = os.path.isdir
-    monkeypatch.setattr(server_service.os.path, 'isdir', lambda path: False if path == '/run/systemd/system' else real_isdir(path))
-    tmp_path, pid_file, _server = lab
-    first = run(capsys, lab, state='started', wait_for='none')
-    stop = ['/bin/sh', '-c', 'echo stop-command >> %s; kill $(cat %s)' % (tmp_path / 'init.log', pid_file)]
-    result = run(capsys, lab, state='restarted', zones=['a.test'], stop_command=stop)
-    assert result['changed'] and result['pid'] not in (0, first['pid'])
-    assert init_log(lab) == ['start', 'stop-command', 'start']
-
-
-def test_the_process_tree_holds_the_children_of_the_daemon():
-    import subprocess
-    child = subprocess.Popen(['sleep', '30'])
-    try:
-        tree = server_service.process_tree(os.getpid())
-        assert tree[0] == os.getpid() and child.pid in tree
-    finally:
-        child.kill()
-        child.wait()
