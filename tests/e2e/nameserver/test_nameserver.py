@@ -648,20 +648,45 @@ def test_10_secondaries_keep_their_zones_with_the_primaries_down(layout):
                 on_host(other, 'ansible.builtin.shell', 'service %s start' % DAEMONS[layout.software[other]]['service'])
         # The others come back with every zone before the next server's turn. A signing primary may have
         # re-signed its signed zones meanwhile (the lab policy's short timings): their serials only go up.
-        assert wait_for(lambda: caught_up(all_serials(present), everything, signed_zones(layout))), \
-            (all_serials(present), everything)
+        wait_until_caught_up(layout, present, everything)
         everything = all_serials(present)
 
 
-def caught_up(now, before, signed):
-    """Every server has every zone at the serial it had, or for a signed zone at least that one, all alike."""
+def behind(now, before, signed):
+    """{(server, zone): (serial now, serial before)} where a server does not have a zone at the serial it had, or
+    for a signed zone at least that one and the signer's."""
+    late = {}
     for (server, zone), value in now.items():
-        if zone not in signed and value != before[(server, zone)]:
-            return False
-        if zone in signed and not (value and value >= before[(server, zone)]
-                                   and value == now[(signed[zone], zone)]):
-            return False
-    return True
+        had = before[(server, zone)]
+        if zone in signed:
+            ok = value and value >= had and value == now[(signed[zone], zone)]
+        else:
+            ok = value == had
+        if not ok:
+            late[(server, zone)] = (value, had)
+    return late
+
+
+def notify_again(layout):
+    """Each signer sends NOTIFY for its signed zones again. One sent while a secondary was stopped met a closed
+    port and was lost, and NSD and Knot keep their refresh timers across a restart rather than ask their
+    primaries as they start: without it they would catch up only at the SOA refresh (2 h)."""
+    command = {'bind': 'rndc notify %s', 'knot': 'knotc zone-notify %s'}
+    for zone, signer in sorted(signed_zones(layout).items()):
+        # Not shell(): a signer still starting refuses the command, and the next round sends it again.
+        on_host(signer, 'ansible.builtin.shell', command[layout.software[signer]] % zone)
+
+
+def wait_until_caught_up(layout, present, before):
+    late = {}
+
+    def caught_up():
+        late.clear()
+        late.update(behind(all_serials(present), before, signed_zones(layout)))
+        if late:
+            notify_again(layout)
+        return not late
+    assert wait_for(caught_up), sorted(late.items())
 
 
 def pid_of(host, software):
@@ -689,5 +714,4 @@ def test_11_an_option_change_restarts_only_what_must_one_server_at_a_time(layout
     # The second stopped only after the first answered again for every zone it had answered for.
     assert first['times'][1] <= second['times'][0], (first['times'], second['times'])
     assert all(r['zones_waited_for'] >= len(present) for r in results), results
-    assert wait_for(lambda: caught_up(all_serials(present), everything, signed_zones(layout))), \
-        (all_serials(present), everything)
+    wait_until_caught_up(layout, present, everything)
