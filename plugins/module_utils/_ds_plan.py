@@ -27,7 +27,9 @@ The rules (issue 12, docs/recipes.md):
 2. A DS is added only when every server serves a DNSKEY it matches (key tag, algorithm, digest) and that key
    signs the DNSKEY RRset validly now: never a DS that points at nothing.
 3. Add before remove: a DS the signer no longer wants is removed once the parent publishes every DS wanted
-   (during a KSK rollover, the new one). Going unsigned removes every DS at once (the zone is still signed).
+   (during a KSK rollover, the new one) and one of them validates on every server (rule 2's test), so the last
+   working DS never goes while the zone is signed. Going unsigned removes every DS at once (the zone is still
+   signed).
 4. A DS that matches no key on any server (every server answered) makes the zone bogus: it is removed.
 5. Otherwise the plan waits, saying why; ``settled`` is true when registrar, parent and signer agree.
 """
@@ -159,7 +161,13 @@ def plan_domain(name, wanted, servers, registrar, parent=None, manual=None):
         if extra and not target:
             removes |= extra          # going unsigned: the zone is still signed, removing its DS is safe
         elif extra and not adds and not pending_adds:
-            if published is not None and target <= published:
+            # The DS left after the removal must validate: its key signs the DNSKEY RRset on every server.
+            working = [ds for ds in target if not any(v.serves_ds(name, ds) for v in views)]
+            if not working:
+                waits.append('DS %s stays until a key of %s signs the DNSKEY RRset on every server (%s)'
+                             % (_texts(extra), _texts(target),
+                                '; '.join(r for ds in target for r in (v.serves_ds(name, ds) for v in views) if r)))
+            elif published is not None and target <= published:
                 removes |= extra
             else:
                 waits.append('DS %s stays until the parent publishes %s (add before remove)'

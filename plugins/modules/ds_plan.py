@@ -19,7 +19,8 @@ description:
     servers for the DS, and compares them with the DS records the registrar has (O(registry)).
   - A DS is added only when every server serves the key it names and that key signs the DNSKEY RRset validly now.
     The DS set wanted is the signer's CDS set (or the DS of its CDNSKEY records), the same on every server. A DS the
-    signer no longer wants is removed once the parent publishes every DS wanted (add before remove); a zone going
+    signer no longer wants is removed once the parent publishes every DS wanted (add before remove) and one of them
+    names a key that signs the DNSKEY RRset on every server (never the last working DS); a zone going
     unsigned (V(false) in O(dnssec), or a CDS DELETE record) has every DS removed first; a DS that names no key on
     any server is removed. Otherwise the domain waits, and RV(domains[].wait) says why.
   - Makes no change. The registrar writes are M(dnsops.nameservers.domain_ds)'s, from RV(writes).

@@ -109,6 +109,16 @@ def test_rollover_adds_the_new_ds_first_then_removes_the_old_once_the_parent_has
     assert plan['remove'] == [ds_of(OLD)] and plan['add'] == []
 
 
+def test_the_old_ds_stays_while_the_wanted_key_does_not_sign_the_dnskey_rrset():
+    """Found by the property test below: the CDS names a key that is served but does not sign the DNSKEY RRset
+    yet; the parent publishes both DS. Removing the old DS would leave only one that validates nowhere."""
+    premature = dict(keys=(OLD, NEW, ZSK), signers=(OLD,), cds=(NEW,))
+    plan = plan_domain(ZONE, 'signed', both(**premature), registrar=[ds_of(OLD), ds_of(NEW)],
+                       parent=[ds_of(OLD), ds_of(NEW)])
+    assert plan['remove'] == [] and plan['add'] == [] and not plan['settled']
+    assert any('signs the DNSKEY RRset on every server' in w and 'ns1' in w for w in plan['wait']), plan['wait']
+
+
 def test_unsigning_removes_every_ds_first():
     plan = plan_domain(ZONE, 'unsigned', both(), registrar=[ds_of(OLD)], parent=[ds_of(OLD)])
     assert plan['remove'] == [ds_of(OLD)] and plan['state'] == 'unsigning'
