@@ -150,10 +150,11 @@ def plan_domain(name, wanted, servers, registrar, parent=None, manual=None):
 
     adds, removes = set(), set()
     if target_known:
+        # Rule 2's test for each DS wanted: why some server cannot take it yet ([] when every server can).
+        why_not = dict((ds, [r for r in (v.serves_ds(name, ds) for v in views) if r]) for ds in target)
         for ds in sorted(target - have):
-            why = [r for r in (v.serves_ds(name, ds) for v in views) if r]
-            if why:
-                waits.append('DS %s is not added yet: %s' % (_texts([ds]), '; '.join(why)))
+            if why_not[ds]:
+                waits.append('DS %s is not added yet: %s' % (_texts([ds]), '; '.join(why_not[ds])))
             else:
                 adds.add(ds)
         pending_adds = (target - have) - adds
@@ -162,11 +163,9 @@ def plan_domain(name, wanted, servers, registrar, parent=None, manual=None):
             removes |= extra          # going unsigned: the zone is still signed, removing its DS is safe
         elif extra and not adds and not pending_adds:
             # The DS left after the removal must validate: its key signs the DNSKEY RRset on every server.
-            working = [ds for ds in target if not any(v.serves_ds(name, ds) for v in views)]
-            if not working:
+            if all(why_not[ds] for ds in target):
                 waits.append('DS %s stays until a key of %s signs the DNSKEY RRset on every server (%s)'
-                             % (_texts(extra), _texts(target),
-                                '; '.join(r for ds in target for r in (v.serves_ds(name, ds) for v in views) if r)))
+                             % (_texts(extra), _texts(target), '; '.join(r for ds in sorted(target) for r in why_not[ds])))
             elif published is not None and target <= published:
                 removes |= extra
             else:
