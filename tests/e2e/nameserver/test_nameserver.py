@@ -30,6 +30,7 @@ import copy
 import json
 import os
 import re
+import shlex
 import subprocess
 import time
 
@@ -671,10 +672,16 @@ def notify_again(layout):
     """Each signer sends NOTIFY for its signed zones again. One sent while a secondary was stopped met a closed
     port and was lost, and NSD and Knot keep their refresh timers across a restart rather than ask their
     primaries as they start: without it they would catch up only at the SOA refresh (2 h)."""
-    command = {'bind': 'rndc notify %s', 'knot': 'knotc zone-notify %s'}
     for zone, signer in sorted(signed_zones(layout).items()):
+        command = profile(layout.software[signer])['commands']['notify_zone'] + [zone]
         # Not shell(): a signer still starting refuses the command, and the next round sends it again.
-        on_host(signer, 'ansible.builtin.shell', command[layout.software[signer]] % zone)
+        on_host(signer, 'ansible.builtin.shell', ' '.join(shlex.quote(word) for word in command))
+
+
+def profile(software):
+    """The role's profile of a daemon (roles/nameserver/vars/software): its commands as the role runs them."""
+    with open(os.path.join(ROOT, 'roles', 'nameserver', 'vars', 'software', software + '.yml')) as handle:
+        return yaml.safe_load(handle)['_nameserver_profile']
 
 
 def wait_until_caught_up(layout, present, before):
